@@ -1,0 +1,47 @@
+/*
+ * redis.h — the Redis client pool. Only core/store includes hiredis.
+ *
+ * Redis holds what may be lost: sessions, counters, caches. A miss is not an error. Redis being
+ * down answers UNAVAILABLE (logged once as a warning until it comes back), never a guess.
+ */
+#ifndef EHALL_STORE_REDIS_H
+#define EHALL_STORE_REDIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/common/arena.h"
+#include "core/common/status.h"
+
+typedef struct store_redis_pool store_redis_pool_t;
+typedef struct store_redis_reply store_redis_reply_t;
+
+/* A bounded pool of `size` connections with connect and command timeouts; reconnects after the
+ * server restarts. Never fails for an unreachable server (calls fail instead). */
+store_redis_pool_t *store_redis_pool_create(const char *host, int port, int size, int timeout_ms);
+void store_redis_pool_destroy(store_redis_pool_t *pool);
+
+/* One command given as an argument vector (binary-safe, never formatted into a string). The
+ * reply is owned by `a`. A Redis error reply sets err (INTERNAL, detail = its text). */
+store_redis_reply_t *store_redis_cmd(arena_t *a, store_redis_pool_t *pool, int argc,
+                                     const char *const *argv, const size_t *argvlen, eh_err_t *err);
+
+typedef enum {
+  STORE_REDIS_NIL,
+  STORE_REDIS_STRING,
+  STORE_REDIS_INTEGER,
+  STORE_REDIS_ARRAY,
+  STORE_REDIS_STATUS
+} store_redis_type_t;
+
+store_redis_type_t store_redis_reply_type(const store_redis_reply_t *r);
+const char *store_redis_reply_str(const store_redis_reply_t *r, size_t *len);
+long long store_redis_reply_int(const store_redis_reply_t *r);
+size_t store_redis_reply_len(const store_redis_reply_t *r); /* array length */
+const store_redis_reply_t *store_redis_reply_at(const store_redis_reply_t *r, size_t i);
+
+/* PING plus INFO server's redis_version, and the latency. */
+bool store_redis_ping(store_redis_pool_t *pool, char *version, size_t cap, double *latency_ms,
+                      eh_err_t *err);
+
+#endif
