@@ -44,7 +44,7 @@ def descriptor_set(name, srcs, system_protos = [], symbol = None, visibility = N
         name = name + "_bin",
         srcs = srcs,
         outs = [name + ".pb"],
-        cmd = "protoc %s --include_imports --descriptor_set_out=$@ %s" % (_includes(), " ".join(protos)),
+        cmd = "protoc %s --include_imports --include_source_info --descriptor_set_out=$@ %s" % (_includes(), " ".join(protos)),
     )
     sym = symbol or name
     native.genrule(
