@@ -91,7 +91,9 @@ void *arena_alloc(arena_t *a, size_t size) {
     /* Grow geometrically up to 64 KiB so big requests take few mallocs. */
     if (a->block_size < 65536)
       a->block_size *= 2;
-    arena_block_t *b = arena__block_new(a, a->block_size);
+    /* A small first block can be smaller than a request that is not "large": never hand out
+     * a block that cannot hold it. */
+    arena_block_t *b = arena__block_new(a, a->block_size < need ? need : a->block_size);
     b->next = a->head;
     a->head = b;
   }
