@@ -1,0 +1,56 @@
+/*
+ * config.c — the table of ehall-core's settings (name, type, bounds, default, help) and the
+ * compiled-in build facts. Validation beyond bounds (e.g. TLS required off loopback) happens
+ * where the setting is used, once, at start. Never reads the environment itself.
+ */
+#include "core/config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define F(field) offsetof(struct core_config, field)
+
+const cfg_entry_t core_config_table[] = {
+    {"listen", CFG_STRING, F(listen), 0, 256, "127.0.0.1:50051",
+     "gRPC listen address host:port (TLS is required unless it is a loopback address)", 0},
+    {"pg.dsn", CFG_STRING, F(pg_dsn), 0, 1024, "host=127.0.0.1 port=5432 dbname=ehall user=ehall",
+     "libpq connection string of PostgreSQL", 0},
+    {"pg.pool_size", CFG_INT, F(pg_pool_size), 1, 256, "8", "PostgreSQL connections per core", 0},
+    {"redis.host", CFG_STRING, F(redis_host), 0, 256, "127.0.0.1", "Redis host", 0},
+    {"redis.port", CFG_INT, F(redis_port), 1, 65535, "6379", "Redis port", 0},
+    {"redis.pool_size", CFG_INT, F(redis_pool_size), 1, 256, "8", "Redis connections per core", 0},
+    {"workers", CFG_INT, F(workers), 1, 256, "4",
+     "worker threads, each with its own completion queue (handlers block on PostgreSQL)", 0},
+    {"migrations.dir", CFG_STRING, F(migrations_dir), 0, 1024, "migrations",
+     "directory of NNNN_verb_noun.sql migrations", 0},
+    {"log.level", CFG_STRING, F(log_level), 0, 16, "info", "debug, info, warn or error", 0},
+    {"log.json", CFG_BOOL, F(log_json), 0, 0, "false", "write JSON lines instead of text", 0},
+    {"gateway.secret", CFG_STRING, F(gateway_secret), 0, 1024, NULL,
+     "shared secret a gateway sends as x-ehall-gateway-secret to be trusted with x-forwarded-for",
+     CFG_SECRET},
+    {"tls.cert", CFG_STRING, F(tls_cert), 0, 1024, NULL, "PEM certificate chain file for TLS", 0},
+    {"tls.key", CFG_STRING, F(tls_key), 0, 1024, NULL, "PEM private key file for TLS", 0},
+    {"tls.client_ca", CFG_STRING, F(tls_client_ca), 0, 1024, NULL,
+     "PEM CA file; when set, client certificates are requested and verified if presented", 0},
+    {"shutdown.grace_ms", CFG_INT, F(shutdown_grace_ms), 0, 600000, "5000",
+     "on SIGTERM, how long in-flight calls may take before they are cancelled", 0},
+};
+
+const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);
+
+int64_t core_build_time_unix(void) {
+  /* __DATE__ is "Mmm dd yyyy", __TIME__ "hh:mm:ss". */
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *d = __DATE__, *t = __TIME__;
+  char mon[4] = {d[0], d[1], d[2], '\0'};
+  const char *p = strstr(months, mon);
+  struct tm tm = {0};
+  tm.tm_mon = p ? (int)(p - months) / 3 : 0;
+  tm.tm_mday = (d[4] == ' ' ? 0 : d[4] - '0') * 10 + (d[5] - '0');
+  tm.tm_year = (d[7] - '0') * 1000 + (d[8] - '0') * 100 + (d[9] - '0') * 10 + (d[10] - '0') - 1900;
+  tm.tm_hour = (t[0] - '0') * 10 + (t[1] - '0');
+  tm.tm_min = (t[3] - '0') * 10 + (t[4] - '0');
+  tm.tm_sec = (t[6] - '0') * 10 + (t[7] - '0');
+  return (int64_t)timegm(&tm);
+}

@@ -1,0 +1,50 @@
+/*
+ * config.h — ehall-core's one config struct, filled once at start from core_config_table
+ * (defaults, file, EHALL_CORE_* environment, --key=value) and read-only afterwards.
+ *
+ * Nothing outside core/main.c reads the environment; everything else gets this struct
+ * (through call_t.cfg in handlers). Secrets (gateway.secret) are never printed or logged.
+ */
+#ifndef EHALL_CORE_CONFIG_H
+#define EHALL_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common/config.h"
+
+#define CORE_VERSION "0.1.0"
+
+struct core_config {
+  char *listen;
+  char *pg_dsn;
+  long pg_pool_size;
+  char *redis_host;
+  long redis_port;
+  long redis_pool_size;
+  long workers;
+  char *migrations_dir;
+  char *log_level;
+  bool log_json;
+  char *gateway_secret;
+  char *tls_cert;
+  char *tls_key;
+  char *tls_client_ca;
+  long shutdown_grace_ms;
+
+  /* Not settings: facts of this process, filled by main before serving. */
+  int64_t started_unix_ms;  /* wall clock at start */
+  int64_t started_mono_ms;  /* CLOCK_MONOTONIC at start, for uptime */
+};
+
+typedef struct core_config core_config_t;
+
+extern const cfg_entry_t core_config_table[];
+extern const size_t core_config_table_len;
+
+/* Seconds since the Unix epoch at which this binary was compiled (from __DATE__ __TIME__,
+ * taken as UTC). */
+int64_t core_build_time_unix(void);
+
+#endif
