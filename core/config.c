@@ -5,9 +5,6 @@
  */
 #include "core/config.h"
 
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 #define F(field) offsetof(struct core_config, field)
 
@@ -39,18 +36,7 @@ const cfg_entry_t core_config_table[] = {
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);
 
-int64_t core_build_time_unix(void) {
-  /* __DATE__ is "Mmm dd yyyy", __TIME__ "hh:mm:ss". */
-  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  const char *d = __DATE__, *t = __TIME__;
-  char mon[4] = {d[0], d[1], d[2], '\0'};
-  const char *p = strstr(months, mon);
-  struct tm tm = {0};
-  tm.tm_mon = p ? (int)(p - months) / 3 : 0;
-  tm.tm_mday = (d[4] == ' ' ? 0 : d[4] - '0') * 10 + (d[5] - '0');
-  tm.tm_year = (d[7] - '0') * 1000 + (d[8] - '0') * 100 + (d[9] - '0') * 10 + (d[10] - '0') - 1900;
-  tm.tm_hour = (t[0] - '0') * 10 + (t[1] - '0');
-  tm.tm_min = (t[3] - '0') * 10 + (t[4] - '0');
-  tm.tm_sec = (t[6] - '0') * 10 + (t[7] - '0');
-  return (int64_t)timegm(&tm);
-}
+/* Written by the :build_info genrule from Bazel's BUILD_TIMESTAMP (Bazel redacts __DATE__). */
+extern const long long core__build_timestamp;
+
+int64_t core_build_time_unix(void) { return (int64_t)core__build_timestamp; }

@@ -43,8 +43,7 @@ typedef struct core_config core_config_t;
 extern const cfg_entry_t core_config_table[];
 extern const size_t core_config_table_len;
 
-/* Seconds since the Unix epoch at which this binary was compiled (from __DATE__ __TIME__,
- * taken as UTC). */
+/* Seconds since the Unix epoch at which this binary was built (Bazel's BUILD_TIMESTAMP). */
 int64_t core_build_time_unix(void);
 
 #endif

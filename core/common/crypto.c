@@ -74,7 +74,8 @@ void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
     crypto__fatal("sha256", rc);
 }
 
-void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1]) {
+void crypto_sha256_hex(const void *data, size_t len,
+                       char out[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1]) {
   uint8_t d[CRYPTO_SHA256_LEN];
   crypto_sha256(data, len, d);
   crypto_hex_encode(d, sizeof(d), out);
@@ -95,8 +96,8 @@ bool crypto_pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt, size_t
   mbedtls_md_init(&md);
   int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
   if (rc == 0)
-    rc = mbedtls_pkcs5_pbkdf2_hmac(&md, pw, pwlen, salt, saltlen, iterations, (uint32_t)outlen,
-                                   out);
+    rc =
+        mbedtls_pkcs5_pbkdf2_hmac(&md, pw, pwlen, salt, saltlen, iterations, (uint32_t)outlen, out);
   mbedtls_md_free(&md); /* wipes the HMAC state keyed with the password */
   return rc == 0;
 }

@@ -15,8 +15,8 @@
 
 #define CRYPTO_SHA256_LEN 32
 /* Characters (without the NUL) of n bytes in hex and in unpadded base64url. */
-#define CRYPTO_HEX_LEN(n) ((n) * 2)
-#define CRYPTO_B64URL_LEN(n) (((n) * 4 + 2) / 3)
+#define CRYPTO_HEX_LEN(n) ((n)*2)
+#define CRYPTO_B64URL_LEN(n) (((n)*4 + 2) / 3)
 
 /* Fills buf with n bytes from a CTR_DRBG seeded from the system's entropy (one generator,
  * seeded once per process, guarded by a mutex). A broken entropy source aborts the process:
@@ -29,7 +29,8 @@ void crypto_random_token(char *out, size_t nbytes);
 
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 /* Lower-case hex of the SHA-256; out must hold 65 chars. */
-void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1]);
+void crypto_sha256_hex(const void *data, size_t len,
+                       char out[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1]);
 
 void crypto_hmac_sha256(const void *key, size_t klen, const void *data, size_t len,
                         uint8_t out[CRYPTO_SHA256_LEN]);

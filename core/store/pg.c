@@ -10,6 +10,7 @@
  */
 #include "core/store/pg.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "core/common/log.h"
+#include "core/store/store_internal.h"
 
 #define PG_MODULE "store.pg"
 /* Waiting for an answer after PQcancel: past this the connection is dropped instead. */
@@ -29,7 +31,11 @@
 #define PG_DEFAULT_QUEUE_WAIT_MS 5000
 #define PG_TX_MAX_ATTEMPTS 5
 
-static const char SQL_BEGIN[] = "BEGIN";
+static const char *const SQL_BEGIN[] = {
+    [STORE_PG_READ_COMMITTED] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+    [STORE_PG_REPEATABLE_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    [STORE_PG_SERIALIZABLE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+};
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_TX_TIMEOUT[] = "SELECT set_config('statement_timeout', $1, true)";
@@ -37,11 +43,11 @@ static const char SQL_PING[] = "SELECT current_setting('server_version')";
 
 struct store_pg_conn {
   store_pg_pool_t *pool;
-  PGconn *pg;           /* NULL until first use, and again after it broke */
-  bool broken;          /* close at release: the server or the socket went away */
+  PGconn *pg;  /* NULL until first use, and again after it broke */
+  bool broken; /* close at release: the server or the socket went away */
   bool borrowed;
-  uint64_t lease;       /* bumped at every acquire, so a stale arena cleanup is a no-op */
-  int64_t deadline_ms;  /* the borrower's deadline, applied to each statement */
+  uint64_t lease;      /* bumped at every acquire, so a stale arena cleanup is a no-op */
+  int64_t deadline_ms; /* the borrower's deadline, applied to each statement */
   int next_free;
 };
 
@@ -85,9 +91,11 @@ static void pg__set_error(eh_err_t *err, const char *sqlstate, const char *msg,
   if (!strcmp(st, "23505"))
     eh_err_set(err, EH_ALREADY_EXISTS, NULL, "记录已存在", "the record already exists");
   else if (!strcmp(st, "23514") || !strcmp(st, "23P01") || !strcmp(st, "23503"))
-    eh_err_set(err, EH_CONFLICT, NULL, "操作与当前状态冲突", "the operation conflicts with the current state");
+    eh_err_set(err, EH_CONFLICT, NULL, "操作与当前状态冲突",
+               "the operation conflicts with the current state");
   else if (!strcmp(st, "40001") || !strcmp(st, "40P01"))
-    eh_err_set(err, EH_CONFLICT, NULL, "并发操作冲突，请重试", "a concurrent change conflicted, please retry");
+    eh_err_set(err, EH_CONFLICT, NULL, "并发操作冲突，请重试",
+               "a concurrent change conflicted, please retry");
   else if (!strcmp(st, "57014"))
     eh_err_set(err, EH_DEADLINE, NULL, "请求超时", "the request timed out");
   else if (pg__sqlstate_breaks_conn(st))
@@ -139,6 +147,9 @@ static void pg__set_deadline(eh_err_t *err, const char *where) {
   eh_err_detail(err, "deadline passed %s", where);
 }
 
+static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
+                         const char *const *params, eh_err_t *err);
+
 /* ---- pool ---------------------------------------------------------------------------- */
 
 store_pg_pool_t *store_pg_pool_create(const char *dsn, int size, int connect_timeout_ms) {
@@ -165,7 +176,9 @@ store_pg_pool_t *store_pg_pool_create(const char *dsn, int size, int connect_tim
   return p;
 }
 
-void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms) { pool->queue_wait_ms = ms; }
+void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms) {
+  pool->queue_wait_ms = ms;
+}
 
 void store_pg_pool_destroy(store_pg_pool_t *pool) {
   if (pool == NULL)
@@ -198,8 +211,14 @@ static void pg__note_down(store_pg_pool_t *pool, const char *why) {
   bool was_down = pool->down;
   pool->down = true;
   pthread_mutex_unlock(&pool->mu);
-  if (!was_down)
-    LOG_WARN(PG_MODULE, "postgresql unreachable error=\"%.200s\"", why ? why : "");
+  if (!was_down) {
+    char one[201];
+    snprintf(one, sizeof(one), "%s", why ? why : "");
+    for (char *c = one; *c; c++)
+      if (*c == '\n' || *c == '\t')
+        *c = ' ';
+    LOG_WARN(PG_MODULE, "postgresql unreachable error=\"%s\"", one);
+  }
 }
 
 /* Waits for fd to be ready until `until` (INT64_MAX: forever). 1 ready, 0 timed out, -1 error. */
@@ -219,6 +238,12 @@ static int pg__wait(int fd, short events, int64_t until) {
     if (rc == 0 && until != INT64_MAX && pg__now_ms() >= until)
       return 0;
   }
+}
+
+/* Server notices ("… does not exist, skipping") are not errors: debug level, one line. */
+static void pg__notice(void *arg, const char *msg) {
+  (void)arg;
+  LOG_DEBUG(PG_MODULE, "notice msg=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
 }
 
 /* Opens conn->pg without blocking past min(deadline, now + connect timeout). */
@@ -242,6 +267,7 @@ static bool pg__connect(store_pg_conn_t *conn, eh_err_t *err) {
     st = PQconnectPoll(pg);
   }
   if (!timed_out && st == PGRES_POLLING_OK && PQstatus(pg) == CONNECTION_OK) {
+    PQsetNoticeProcessor(pg, pg__notice, NULL);
     conn->pg = pg;
     conn->broken = false;
     pg__note_up(pool);
@@ -346,8 +372,10 @@ void store_pg_release(store_pg_conn_t *conn) {
     PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
     if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
       /* A borrower left a transaction open: never hand it to the next one. */
-      PGresult *r = PQexecParams(conn->pg, SQL_ROLLBACK, 0, NULL, NULL, NULL, NULL, 0);
-      if (PQresultStatus(r) != PGRES_COMMAND_OK)
+      eh_err_t ignore = EH_ERR_INIT;
+      conn->deadline_ms = pg__now_ms() + PG_CANCEL_GRACE_MS;
+      PGresult *r = pg__run(conn, SQL_ROLLBACK, 0, NULL, &ignore);
+      if (r == NULL)
         conn->broken = true;
       PQclear(r);
     } else if (ts != PQTRANS_IDLE) {
@@ -382,7 +410,7 @@ static void pg__conn_failed(store_pg_conn_t *conn, eh_err_t *err) {
  * result (the caller clears it) or NULL with err set. */
 static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
                          const char *const *params, eh_err_t *err) {
-  if (conn->pg == NULL) {
+  if (conn->pg == NULL || conn->broken) {
     pg__set_unavailable(err, "connection closed");
     return NULL;
   }
@@ -459,7 +487,9 @@ static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
   return NULL;
 }
 
-static void pg__rows_cleanup(void *data) { PQclear(((store_rows_t *)data)->res); }
+static void pg__rows_cleanup(void *data) {
+  PQclear(((store_rows_t *)data)->res);
+}
 
 store_rows_t *store_pg_exec(arena_t *a, store_pg_conn_t *conn, const char *sql, int nparams,
                             const char *const *params, eh_err_t *err) {
@@ -475,11 +505,13 @@ store_rows_t *store_pg_exec(arena_t *a, store_pg_conn_t *conn, const char *sql, 
 /* The one place the migration runner sends a multi-statement file (simple protocol, no
  * parameters). Internal to core/store. */
 bool store__pg_exec_script(store_pg_conn_t *conn, const char *script, eh_err_t *err) {
-  if (conn->pg == NULL)
-    return pg__set_unavailable(err, "connection closed"), false;
+  if (conn->pg == NULL) {
+    pg__set_unavailable(err, "connection closed");
+    return false;
+  }
   PGresult *r = PQexec(conn->pg, script);
-  bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK ||
-            (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK);
+  bool ok =
+      r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
   if (!ok) {
     if (r == NULL || PQstatus(conn->pg) != CONNECTION_OK)
       pg__conn_failed(conn, err);
@@ -492,9 +524,13 @@ bool store__pg_exec_script(store_pg_conn_t *conn, const char *script, eh_err_t *
   return ok;
 }
 
-int store_rows_count(const store_rows_t *r) { return PQntuples(r->res); }
+int store_rows_count(const store_rows_t *r) {
+  return PQntuples(r->res);
+}
 
-int store_rows_affected(const store_rows_t *r) { return atoi(PQcmdTuples(r->res)); }
+int store_rows_affected(const store_rows_t *r) {
+  return atoi(PQcmdTuples(r->res));
+}
 
 const char *store_rows_get(const store_rows_t *r, int row, int col) {
   if (row < 0 || row >= PQntuples(r->res) || col < 0 || col >= PQnfields(r->res))
@@ -539,6 +575,12 @@ static unsigned pg__jitter_seed(void) {
 
 bool store_pg_tx(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, store_pg_tx_fn fn,
                  void *ud, eh_err_t *err) {
+  return store_pg_tx_iso(a, pool, deadline_ms, STORE_PG_READ_COMMITTED, fn, ud, err);
+}
+
+bool store_pg_tx_iso(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
+                     store_pg_isolation_t iso, store_pg_tx_fn fn, void *ud, eh_err_t *err) {
+  assert(iso >= STORE_PG_READ_COMMITTED && iso <= STORE_PG_SERIALIZABLE);
   store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
   if (conn == NULL)
     return false;
@@ -547,7 +589,7 @@ bool store_pg_tx(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, store_p
   bool ok = false;
   for (int attempt = 1; attempt <= PG_TX_MAX_ATTEMPTS; attempt++) {
     eh_err_clear(&e);
-    if (!pg__simple(conn, SQL_BEGIN, 0, NULL, &e))
+    if (!pg__simple(conn, SQL_BEGIN[iso], 0, NULL, &e))
       break;
     if (deadline_ms != INT64_MAX) {
       int64_t left = deadline_ms - pg__now_ms();

@@ -53,8 +53,26 @@ typedef bool (*store_pg_tx_fn)(arena_t *a, store_pg_conn_t *conn, void *ud, eh_e
 bool store_pg_tx(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, store_pg_tx_fn fn,
                  void *ud, eh_err_t *err);
 
+/* store_pg_tx with an isolation level given to BEGIN (a fn cannot SET TRANSACTION ISOLATION
+ * LEVEL itself: the transaction's statement_timeout is set first, with a query). */
+typedef enum {
+  STORE_PG_READ_COMMITTED = 0,
+  STORE_PG_REPEATABLE_READ,
+  STORE_PG_SERIALIZABLE
+} store_pg_isolation_t;
+bool store_pg_tx_iso(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
+                     store_pg_isolation_t iso, store_pg_tx_fn fn, void *ud, eh_err_t *err);
+
 /* True when err came from a serialization failure or deadlock. */
 bool store_pg_retryable(const eh_err_t *err);
+
+/* True when err came from a constraint violation on the named constraint (e.g. to turn a unique
+ * violation into a field error). */
+bool store_pg_err_constraint(const eh_err_t *err, const char *constraint);
+
+/* How long store_pg_acquire queues for a free connection before RESOURCE_EXHAUSTED when the
+ * caller's deadline is later (default 5000 ms; INT64_MAX: only the deadline). Set before use. */
+void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms);
 
 /* A cheap round trip for health: fills the server version ("15.18") and the latency. */
 bool store_pg_ping(store_pg_pool_t *pool, int64_t deadline_ms, char *version, size_t cap,

@@ -53,16 +53,29 @@ routes_t *routes_create(const uint8_t *descriptor_set, size_t len,
 void routes_destroy(routes_t *r);
 
 /* Matches a request line. `path` is the raw path without the query string. On
- * ROUTE_METHOD_NOT_ALLOWED, `allow` gets the methods that exist for the path ("GET, POST"). */
+ * ROUTE_METHOD_NOT_ALLOWED, `allow` gets the methods that exist for the path ("GET, HEAD, POST";
+ * truncated at a whole entry if `allow_cap` is small). HEAD is matched by GET routes. A literal
+ * segment beats a variable, `*` beats `**`, a `:verb` template beats one without. A trailing
+ * slash or an empty segment matches nothing (404). Variable values are percent-decoded into
+ * `a` ("%2F" in a one-segment variable is a '/' in the value; in a multi-segment one, e.g.
+ * {name=shelves/(star)} or {path=**}, it stays "%2F", per google/api/http.proto). A bad escape
+ * ("%zz", "%4"), a decoded NUL or invalid UTF-8 in a bound value is ROUTE_NOT_FOUND: such a
+ * path names no resource, and no invalid string ever reaches the transcoder or the core.
+ * No locks and no allocation outside `a`: any thread may call it. */
 route_result_t routes_match(const routes_t *r, arena_t *a, const char *method, size_t method_len,
                             const char *path, size_t path_len, route_match_t *out, char *allow,
                             size_t allow_cap);
 
 size_t routes_count(const routes_t *r);
 const route_method_t *routes_at(const routes_t *r, size_t i);
+/* The i such that routes_at(r, i) == m, in O(1) (per-route metrics); m must come from r. */
+size_t routes_index(const routes_t *r, const route_method_t *m);
 
 /* JSON names and message registry from the descriptor set, for the transcoder. Valid as long
- * as `r` lives. */
+ * as `r` lives. json_name gives FieldDescriptorProto.json_name (explicit json_name options
+ * included) for every message reachable from the services, the google.rpc error details and
+ * the well-known types (derived as protoc does when the set lacks the message); NULL only for
+ * a message it never saw. find_message knows those same messages. */
 const transcode_schema_t *routes_schema(const routes_t *r);
 
 /* The OpenAPI 3.0 document for every route (paths, parameters, request and response schemas

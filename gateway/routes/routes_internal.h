@@ -11,13 +11,13 @@
 #include "gateway/routes/descriptor_shadow.pb-c.h"
 #include "gateway/routes/routes.h"
 
-typedef EhallGatewayShadow__FileDescriptorSet routes__fdset_t;
-typedef EhallGatewayShadow__FileDescriptorProto routes__file_t;
-typedef EhallGatewayShadow__DescriptorProto routes__msgproto_t;
-typedef EhallGatewayShadow__FieldDescriptorProto routes__fieldproto_t;
-typedef EhallGatewayShadow__EnumDescriptorProto routes__enumproto_t;
-typedef EhallGatewayShadow__ServiceDescriptorProto routes__svcproto_t;
-typedef EhallGatewayShadow__MethodDescriptorProto routes__methodproto_t;
+typedef Ehall__Gateway__Shadow__FileDescriptorSet routes__fdset_t;
+typedef Ehall__Gateway__Shadow__FileDescriptorProto routes__file_t;
+typedef Ehall__Gateway__Shadow__DescriptorProto routes__msgproto_t;
+typedef Ehall__Gateway__Shadow__FieldDescriptorProto routes__fieldproto_t;
+typedef Ehall__Gateway__Shadow__EnumDescriptorProto routes__enumproto_t;
+typedef Ehall__Gateway__Shadow__ServiceDescriptorProto routes__svcproto_t;
+typedef Ehall__Gateway__Shadow__MethodDescriptorProto routes__methodproto_t;
 
 /* Open addressing, keys never removed; a NULL key marks an empty slot. String keys are
  * compared by content, pointer keys by address. */
@@ -49,9 +49,9 @@ typedef struct routes__seg {
 
 typedef struct routes__var {
   const char *field_path;
-  int start, end;    /* template segments [start, end); a DSTAR at end-1 takes the rest */
-  bool multi;        /* spans several segments: %2F stays encoded in the value */
-  const char *pattern; /* "shelves/*", NULL for a plain {var} */
+  int start, end;      /* template segments [start, end); a DSTAR at end-1 takes the rest */
+  bool multi;          /* spans several segments: %2F stays encoded in the value */
+  const char *pattern; /* "shelves/<star>" as written, NULL for a plain {var} */
 } routes__var_t;
 
 typedef struct routes__route {
@@ -63,7 +63,7 @@ typedef struct routes__route {
   size_t verb_len;
   routes__var_t vars[ROUTE_MAX_VARS];
   int nvars;
-  const char *shape; /* "GET /v1/shelves/*:cancel": equal shapes conflict */
+  const char *shape; /* method, literals, wildcards and verb: equal shapes conflict */
   /* For the OpenAPI document. */
   const char *service; /* full name */
   const char *service_short;
@@ -88,10 +88,12 @@ struct routes {
 bool routes__schema_build(routes_t *r, const ProtobufCServiceDescriptor *const *services,
                           size_t nservices, eh_err_t *err);
 /* The descriptor-set field of `msg` with this number, NULL if the message is not in the set. */
-const routes__fieldproto_t *routes__field_proto(const routes_t *r,
-                                                const ProtobufCMessageDescriptor *msg,
-                                                unsigned number);
+const routes__fieldproto_t *
+routes__field_proto(const routes_t *r, const ProtobufCMessageDescriptor *msg, unsigned number);
 bool routes__is_map_entry(const routes_t *r, const ProtobufCMessageDescriptor *msg);
+/* routes.c: the field at a proto-name path ("parent.name"); NULL if absent. */
+const ProtobufCFieldDescriptor *routes__field_path(const ProtobufCMessageDescriptor *msg,
+                                                   const char *path);
 const char *routes__json_name(const routes_t *r, const ProtobufCMessageDescriptor *msg,
                               const ProtobufCFieldDescriptor *field);
 

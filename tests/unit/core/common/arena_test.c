@@ -64,7 +64,9 @@ static void test_small_first_block_medium_request(void) {
 }
 
 static int order[8], norder;
-static void record(void *data) { order[norder++] = (int)(intptr_t)data; }
+static void record(void *data) {
+  order[norder++] = (int)(intptr_t)data;
+}
 
 static void test_cleanups_reverse_order(void) {
   norder = 0;

@@ -84,7 +84,7 @@ static void test_file_env_flag_precedence(void) {
   char *argv2[] = {"prog", arg, "--pg.dsn=host=flag", NULL};
   CHECK(cfg_load(table, N, &c, "EHTEST_", 3, argv2, NULL, NULL, &err));
   CHECK(eh_ok(&err));
-  CHECK_INT(c.port, 9100);      /* environment over file */
+  CHECK_INT(c.port, 9100);       /* environment over file */
   CHECK_STR(c.dsn, "host=flag"); /* flag over both */
   cfg_free(table, N, &c);
 
@@ -118,7 +118,8 @@ static void test_bounds_and_types_name_the_key(void) {
   clear_env();
 
   eh_err_clear(&err);
-  char *argv3[] = {"prog", "--pg.dsn=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  char *argv3[] = {"prog",
+                   "--pg.dsn=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
                    NULL};
   CHECK(!cfg_load(table, N, &c, "EHTEST_", 2, argv3, NULL, NULL, &err));
   CHECK(strstr(err.message_en, "pg.dsn") != NULL);

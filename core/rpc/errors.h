@@ -1,0 +1,29 @@
+/*
+ * errors.h — the one place an eh_err_t becomes what a gRPC client sees: the status code (via
+ * eh_status_to_grpc), the message in the caller's language, and the bytes of the
+ * grpc-status-details-bin trailer (google.rpc.Status with BadRequest field violations and a
+ * LocalizedMessage in English). Pure: no grpc types, so it is unit-tested directly.
+ *
+ * Never puts err->detail (log-only) into anything a client receives.
+ */
+#ifndef EHALL_RPC_ERRORS_H
+#define EHALL_RPC_ERRORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common/arena.h"
+#include "core/common/status.h"
+
+typedef struct rpc_error_reply {
+  int grpc_code;          /* grpc_status_code value */
+  const char *message;    /* zh-CN or English; owned by the arena or static */
+  uint8_t *details;       /* serialized google.rpc.Status; owned by the arena */
+  size_t details_len;
+} rpc_error_reply_t;
+
+/* err must not be OK. language is "en" or "zh-CN". */
+void rpc_error_reply_build(arena_t *a, const eh_err_t *err, const char *language,
+                           rpc_error_reply_t *out);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * methods.h — the method table: every gRPC method the core serves, one row each (full name,
+ * request and response descriptors, the area handler, the kind of call, flags). server.c
+ * registers and dispatches from this table only; adding a unary method is one row here.
+ */
+#ifndef EHALL_RPC_METHODS_H
+#define EHALL_RPC_METHODS_H
+
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/common/call.h"
+
+typedef enum {
+  RPC_KIND_UNARY,        /* request → handler → reply */
+  RPC_KIND_HEALTH_WATCH, /* grpc.health.v1.Health/Watch: server streaming, handled in server.c */
+  RPC_KIND_REFLECTION,   /* ServerReflectionInfo (v1 and v1alpha): bidi, handled in server.c */
+} rpc_kind_t;
+
+/* The method needs no login (others will require a valid session once identity lands). */
+#define RPC_METHOD_PUBLIC 1u
+
+typedef struct rpc_method {
+  const char *name; /* "/ehall.system.v1.System/GetInfo" */
+  const ProtobufCMessageDescriptor *input;
+  const ProtobufCMessageDescriptor *output;
+  call_unary_fn handler; /* RPC_KIND_UNARY only */
+  rpc_kind_t kind;
+  unsigned flags;
+} rpc_method_t;
+
+extern const rpc_method_t rpc_methods[];
+extern const size_t rpc_methods_count;
+
+#endif

@@ -1,0 +1,805 @@
+/*
+ * server.c — queues, workers and the life of every call on the gRPC C core.
+ *
+ * Each worker thread owns one completion queue and every call that arrives on it: all
+ * grpc_call_start_batch calls of a call happen on its worker's thread, so no call needs a lock.
+ * Unary handlers block their worker (PostgreSQL), so a worker re-posts its request for a
+ * method only after it has answered: a busy worker holds no pending request for that method,
+ * and gRPC hands the next call to an idle worker instead of queueing it behind the busy one.
+ * Streams (health Watch, reflection) never block: they are small state machines driven by
+ * completions, and Watch is re-checked every RPC_POLL_MS.
+ *
+ * Must never log a request payload, a token or a forwarded address.
+ */
+#include "core/rpc/server.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "core/common/arena.h"
+#include "core/common/call.h"
+#include "core/common/log.h"
+#include "core/config.h"
+#include "core/rpc/errors.h"
+#include "core/rpc/health.h"
+#include "core/rpc/meta.h"
+#include "core/rpc/methods.h"
+#include "core/rpc/reflection.h"
+#include "grpc/health/v1/health.pb-c.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
+
+extern const unsigned char ehall_descriptor_set[];
+extern const size_t ehall_descriptor_set_len;
+
+#define RPC_MAX_MESSAGE (1 << 20)
+#define RPC_POLL_MS 200
+#define RPC_MAX_METADATA 64
+
+typedef enum {
+  RPC_ST_REQ_REGISTERED,
+  RPC_ST_REQ_GENERIC,
+  RPC_ST_FINISHED, /* the last batch of a call completed: free it */
+  RPC_ST_WATCH_SENT,
+  RPC_ST_WATCH_CLOSED,
+  RPC_ST_REFL_RECV,
+  RPC_ST_REFL_SENT,
+} rpc_state_t;
+
+typedef struct rpc_ctx rpc_ctx_t;
+typedef struct rpc_worker rpc_worker_t;
+
+/* What a completion-queue tag points at: the call and what the completion means. */
+typedef struct rpc_tag {
+  rpc_state_t state;
+  rpc_ctx_t *ctx;
+} rpc_tag_t;
+
+struct rpc_ctx {
+  rpc_tag_t tag;       /* the call's main sequence of batches */
+  rpc_tag_t close_tag; /* Watch's RECV_CLOSE_ON_SERVER, pending alongside sends */
+  rpc_worker_t *w;
+  int method; /* index in rpc_methods; -1 for a generic (unknown) call */
+  grpc_call *call;
+  gpr_timespec deadline;
+  grpc_metadata_array md;
+  grpc_call_details details; /* generic calls only */
+  grpc_byte_buffer *payload;
+  grpc_byte_buffer *reply;
+  grpc_slice status_details;
+  bool has_status_details;
+  grpc_metadata trailer;
+  bool has_trailer;
+  int cancelled;
+  bool md_sent;
+  bool close_pending; /* a RECV_CLOSE_ON_SERVER batch is already started */
+  /* Watch */
+  rpc_ctx_t *next_watch;
+  char *watch_service;
+  int watch_last;
+  bool watch_inflight, watch_closed, watch_finishing;
+};
+
+struct rpc_worker {
+  struct rpc_server *s;
+  int index;
+  grpc_completion_queue *cq;
+  pthread_t thread;
+  bool started;
+  rpc_ctx_t *watches;
+};
+
+struct rpc_server {
+  const core_config_t *cfg;
+  struct store_pg_pool *pg;
+  struct store_redis_pool *redis;
+  grpc_server *srv;
+  void **handles; /* per rpc_methods row */
+  grpc_completion_queue *shutdown_cq;
+  rpc_worker_t *workers;
+  int nworkers;
+  int port;
+  bool started;
+  atomic_bool stopping;
+  rpc_reflection_t *refl;
+};
+
+/* ---- small helpers ---- */
+
+static rpc_ctx_t *rpc__ctx_new(rpc_worker_t *w, int method) {
+  rpc_ctx_t *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    abort();
+  c->w = w;
+  c->method = method;
+  c->tag.ctx = c;
+  c->close_tag.ctx = c;
+  c->close_tag.state = RPC_ST_WATCH_CLOSED;
+  grpc_metadata_array_init(&c->md);
+  return c;
+}
+
+static void rpc__ctx_free(rpc_ctx_t *c) {
+  grpc_metadata_array_destroy(&c->md);
+  if (c->method < 0)
+    grpc_call_details_destroy(&c->details);
+  if (c->payload)
+    grpc_byte_buffer_destroy(c->payload);
+  if (c->reply)
+    grpc_byte_buffer_destroy(c->reply);
+  if (c->has_status_details)
+    grpc_slice_unref(c->status_details);
+  if (c->has_trailer) {
+    grpc_slice_unref(c->trailer.key);
+    grpc_slice_unref(c->trailer.value);
+  }
+  if (c->call)
+    grpc_call_unref(c->call);
+  free(c->watch_service);
+  free(c);
+}
+
+static void rpc__start_batch(rpc_ctx_t *c, const grpc_op *ops, size_t n, rpc_tag_t *tag) {
+  grpc_call_error e = grpc_call_start_batch(c->call, ops, n, tag, NULL);
+  /* A non-OK result is a bug in this file (wrong op order or payload type), as in grpc's own
+   * C++ wrappers. */
+  if (e != GRPC_CALL_OK) {
+    LOG_ERROR("rpc", "grpc_call_start_batch failed error=%d", (int)e);
+    abort();
+  }
+}
+
+static int64_t rpc__deadline_ms(gpr_timespec deadline) {
+  gpr_timespec d = gpr_convert_clock_type(deadline, GPR_CLOCK_MONOTONIC);
+  if (gpr_time_cmp(d, gpr_inf_future(GPR_CLOCK_MONOTONIC)) == 0)
+    return INT64_MAX;
+  /* gpr's monotonic clock may have another origin than CLOCK_MONOTONIC: carry the time left. */
+  gpr_timespec left = gpr_time_sub(d, gpr_now(GPR_CLOCK_MONOTONIC));
+  return call_now_ms() + gpr_time_to_millis(left);
+}
+
+/* Reads a whole byte buffer into memory owned by `a`. */
+static uint8_t *rpc__read_payload(arena_t *a, grpc_byte_buffer *bb, size_t *len) {
+  grpc_byte_buffer_reader r;
+  if (!grpc_byte_buffer_reader_init(&r, bb))
+    return NULL;
+  grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+  grpc_byte_buffer_reader_destroy(&r);
+  *len = GRPC_SLICE_LENGTH(s);
+  uint8_t *out = arena_memdup(a, GRPC_SLICE_START_PTR(s), *len + 1);
+  grpc_slice_unref(s);
+  return out;
+}
+
+static grpc_byte_buffer *rpc__pack(const ProtobufCMessage *m) {
+  size_t n = protobuf_c_message_get_packed_size(m);
+  grpc_slice s = grpc_slice_malloc(n);
+  protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
+  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+  grpc_slice_unref(s);
+  return bb;
+}
+
+static size_t rpc__md_to_kv(const grpc_metadata_array *md, rpc_kv_t *kv, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < md->count && n < cap; i++) {
+    kv[n].key = (const char *)GRPC_SLICE_START_PTR(md->metadata[i].key);
+    kv[n].key_len = GRPC_SLICE_LENGTH(md->metadata[i].key);
+    kv[n].value = (const char *)GRPC_SLICE_START_PTR(md->metadata[i].value);
+    kv[n].value_len = GRPC_SLICE_LENGTH(md->metadata[i].value);
+    n++;
+  }
+  return n;
+}
+
+/* Stores the status message and, on error, the grpc-status-details-bin trailer in c so they
+ * live until the batch completes. Returns the grpc status code. */
+static int rpc__prepare_status(rpc_ctx_t *c, arena_t *a, const eh_err_t *err, const char *lang) {
+  if (err == NULL || err->code == EH_OK) {
+    c->status_details = grpc_slice_from_static_string("");
+    c->has_status_details = true;
+    return GRPC_STATUS_OK;
+  }
+  rpc_error_reply_t er;
+  rpc_error_reply_build(a, err, lang, &er);
+  c->status_details = grpc_slice_from_copied_string(er.message);
+  c->has_status_details = true;
+  c->trailer.key = grpc_slice_from_static_string("grpc-status-details-bin");
+  c->trailer.value = grpc_slice_from_copied_buffer((const char *)er.details, er.details_len);
+  c->has_trailer = true;
+  return er.grpc_code;
+}
+
+/* The last batch of a call: [initial metadata], [message], status, close. */
+static void rpc__finish(rpc_ctx_t *c, int code) {
+  grpc_op ops[4];
+  memset(ops, 0, sizeof(ops));
+  size_t n = 0;
+  if (!c->md_sent) {
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    c->md_sent = true;
+  }
+  if (c->reply && code == GRPC_STATUS_OK) {
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n++].data.send_message.send_message = c->reply;
+  }
+  ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+  ops[n].data.send_status_from_server.status = (grpc_status_code)code;
+  ops[n].data.send_status_from_server.status_details = &c->status_details;
+  if (c->has_trailer) {
+    ops[n].data.send_status_from_server.trailing_metadata_count = 1;
+    ops[n].data.send_status_from_server.trailing_metadata = &c->trailer;
+  }
+  n++;
+  /* Watch has its own RECV_CLOSE pending already. */
+  if (!c->close_pending) {
+    ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[n++].data.recv_close_on_server.cancelled = &c->cancelled;
+  }
+  c->tag.state = RPC_ST_FINISHED;
+  rpc__start_batch(c, ops, n, &c->tag);
+}
+
+/* ---- requests ---- */
+
+static void rpc__post_registered(rpc_worker_t *w, int m) {
+  struct rpc_server *s = w->s;
+  if (atomic_load(&s->stopping))
+    return;
+  rpc_ctx_t *c = rpc__ctx_new(w, m);
+  c->tag.state = RPC_ST_REQ_REGISTERED;
+  grpc_byte_buffer **payload =
+      rpc_methods[m].kind == RPC_KIND_REFLECTION ? NULL : &c->payload;
+  grpc_call_error e = grpc_server_request_registered_call(
+      s->srv, s->handles[m], &c->call, &c->deadline, &c->md, payload, w->cq, w->cq, &c->tag);
+  if (e != GRPC_CALL_OK) {
+    LOG_ERROR("rpc", "request_registered_call failed method=%s error=%d", rpc_methods[m].name,
+              (int)e);
+    rpc__ctx_free(c);
+  }
+}
+
+static void rpc__post_generic(rpc_worker_t *w) {
+  struct rpc_server *s = w->s;
+  if (atomic_load(&s->stopping))
+    return;
+  rpc_ctx_t *c = rpc__ctx_new(w, -1);
+  c->tag.state = RPC_ST_REQ_GENERIC;
+  grpc_call_details_init(&c->details);
+  grpc_call_error e =
+      grpc_server_request_call(s->srv, &c->call, &c->details, &c->md, w->cq, w->cq, &c->tag);
+  if (e != GRPC_CALL_OK) {
+    LOG_ERROR("rpc", "request_call failed error=%d", (int)e);
+    rpc__ctx_free(c);
+  }
+}
+
+/* ---- unary calls ---- */
+
+static void rpc__log_failure(const char *method, const eh_err_t *err, int grpc_code,
+                             int64_t started_ms) {
+  LOG_WARN("rpc", "call failed method=%s status=%s grpc_code=%d duration_ms=%lld detail=%s",
+           method, eh_status_name(err->code), grpc_code,
+           (long long)(call_now_ms() - started_ms), err->detail[0] ? err->detail : "-");
+}
+
+static void rpc__unary(rpc_ctx_t *c) {
+  struct rpc_server *s = c->w->s;
+  const rpc_method_t *m = &rpc_methods[c->method];
+  int64_t started = call_now_ms();
+  arena_t *a = arena_create(0);
+  call_t call = {0};
+  call.arena = a;
+  call.method = m->name;
+  call.pg = s->pg;
+  call.redis = s->redis;
+  call.cfg = s->cfg;
+  call.deadline_ms = rpc__deadline_ms(c->deadline);
+
+  rpc_kv_t kv[RPC_MAX_METADATA];
+  size_t nkv = rpc__md_to_kv(&c->md, kv, RPC_MAX_METADATA);
+  char *peer = grpc_call_get_peer(c->call);
+  rpc_meta_parse(&call, kv, nkv, peer, s->cfg->gateway_secret);
+  gpr_free(peer);
+  log_set_request_id(call.request_id);
+
+  eh_err_t err = EH_ERR_INIT;
+  ProtobufCMessage *req = NULL, *resp = NULL;
+  if (c->payload != NULL) {
+    size_t len = 0;
+    uint8_t *bytes = rpc__read_payload(a, c->payload, &len);
+    ProtobufCAllocator alloc = arena_pb_allocator(a);
+    if (bytes != NULL)
+      req = protobuf_c_message_unpack(m->input, &alloc, len, bytes);
+  }
+  if (req == NULL) {
+    eh_err_set(&err, EH_INVALID, NULL, "请求无法解析", "malformed request");
+    eh_err_detail(&err, "request did not unpack as %s", m->input->name);
+  } else if (call_ms_left(&call) <= 0) {
+    eh_err_set(&err, EH_DEADLINE, NULL, "请求超时", "deadline exceeded");
+    eh_err_detail(&err, "deadline passed before the handler ran");
+  } else {
+    m->handler(&call, req, &resp, &err);
+    if (eh_ok(&err) && resp == NULL) {
+      eh_err_set(&err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+      eh_err_detail(&err, "handler returned neither a reply nor an error");
+    }
+  }
+  if (eh_ok(&err))
+    c->reply = rpc__pack(resp);
+  int code = rpc__prepare_status(c, a, &err, call.language);
+  rpc__finish(c, code);
+  if (!eh_ok(&err))
+    rpc__log_failure(m->name, &err, code, started);
+  /* Everything the batch needs was copied into slices: give the pooled connections back now. */
+  arena_destroy(a);
+  log_set_request_id(NULL);
+}
+
+static void rpc__unimplemented(rpc_ctx_t *c) {
+  arena_t *a = arena_create(0);
+  const char *lang = "zh-CN";
+  for (size_t i = 0; i < c->md.count; i++)
+    if (grpc_slice_str_cmp(c->md.metadata[i].key, "accept-language") == 0)
+      lang = rpc_language_pick((const char *)GRPC_SLICE_START_PTR(c->md.metadata[i].value),
+                               GRPC_SLICE_LENGTH(c->md.metadata[i].value));
+  eh_err_t err = EH_ERR_INIT;
+  eh_err_set(&err, EH_UNIMPLEMENTED, NULL, "不支持的方法", "method not implemented");
+  char *method = arena_strndup(a, (const char *)GRPC_SLICE_START_PTR(c->details.method),
+                               GRPC_SLICE_LENGTH(c->details.method));
+  int code = rpc__prepare_status(c, a, &err, lang);
+  rpc__finish(c, code);
+  rpc__log_failure(method, &err, code, call_now_ms());
+  arena_destroy(a);
+}
+
+/* ---- health Watch ---- */
+
+static void rpc__watch_send(rpc_ctx_t *c, int status) {
+  Grpc__Health__V1__HealthCheckResponse r = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+  r.status = (Grpc__Health__V1__HealthCheckResponse__ServingStatus)status;
+  if (c->reply)
+    grpc_byte_buffer_destroy(c->reply);
+  c->reply = rpc__pack(&r.base);
+  grpc_op ops[2];
+  memset(ops, 0, sizeof(ops));
+  size_t n = 0;
+  if (!c->md_sent) {
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    c->md_sent = true;
+  }
+  ops[n].op = GRPC_OP_SEND_MESSAGE;
+  ops[n++].data.send_message.send_message = c->reply;
+  c->watch_last = status;
+  c->watch_inflight = true;
+  c->tag.state = RPC_ST_WATCH_SENT;
+  rpc__start_batch(c, ops, n, &c->tag);
+}
+
+static void rpc__watch_start(rpc_ctx_t *c) {
+  Grpc__Health__V1__HealthCheckRequest *req = NULL;
+  arena_t *a = arena_create(0);
+  if (c->payload) {
+    size_t len = 0;
+    uint8_t *bytes = rpc__read_payload(a, c->payload, &len);
+    if (bytes)
+      req = grpc__health__v1__health_check_request__unpack(NULL, len, bytes);
+  }
+  if (req == NULL) {
+    eh_err_t err = EH_ERR_INIT;
+    eh_err_set(&err, EH_INVALID, NULL, "请求无法解析", "malformed request");
+    rpc__finish(c, rpc__prepare_status(c, a, &err, "zh-CN"));
+    arena_destroy(a);
+    return;
+  }
+  c->watch_service = strdup(req->service ? req->service : "");
+  grpc__health__v1__health_check_request__free_unpacked(req, NULL);
+  arena_destroy(a);
+  c->next_watch = c->w->watches;
+  c->w->watches = c;
+  grpc_op close;
+  memset(&close, 0, sizeof(close));
+  close.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  close.data.recv_close_on_server.cancelled = &c->cancelled;
+  rpc__start_batch(c, &close, 1, &c->close_tag);
+  c->close_pending = true;
+  rpc__watch_send(c, rpc_health_status(c->watch_service));
+}
+
+static void rpc__watch_unlink(rpc_ctx_t *c) {
+  for (rpc_ctx_t **p = &c->w->watches; *p; p = &(*p)->next_watch)
+    if (*p == c) {
+      *p = c->next_watch;
+      return;
+    }
+}
+
+static void rpc__watch_maybe_free(rpc_ctx_t *c) {
+  if (!c->watch_inflight && c->watch_closed) {
+    rpc__watch_unlink(c);
+    rpc__ctx_free(c);
+  }
+}
+
+/* Sends each watcher the current status if it changed; ends watches when the server stops. */
+static void rpc__watch_poll(rpc_worker_t *w) {
+  bool stopping = atomic_load(&w->s->stopping);
+  for (rpc_ctx_t *c = w->watches; c; c = c->next_watch) {
+    if (c->watch_inflight || c->watch_closed || c->watch_finishing)
+      continue;
+    int st = rpc_health_status(c->watch_service);
+    if (st != c->watch_last) {
+      rpc__watch_send(c, st);
+    } else if (stopping) {
+      c->watch_finishing = true;
+      eh_err_t err = EH_ERR_INIT;
+      eh_err_set(&err, EH_UNAVAILABLE, NULL, "服务正在关闭", "server is shutting down");
+      arena_t *a = arena_create(0);
+      int code = rpc__prepare_status(c, a, &err, "zh-CN");
+      arena_destroy(a);
+      c->watch_inflight = true;
+      rpc__finish(c, code);
+    }
+  }
+}
+
+/* ---- reflection ---- */
+
+static void rpc__refl_recv(rpc_ctx_t *c) {
+  grpc_op ops[2];
+  memset(ops, 0, sizeof(ops));
+  size_t n = 0;
+  if (!c->md_sent) {
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    c->md_sent = true;
+  }
+  ops[n].op = GRPC_OP_RECV_MESSAGE;
+  ops[n++].data.recv_message.recv_message = &c->payload;
+  c->tag.state = RPC_ST_REFL_RECV;
+  rpc__start_batch(c, ops, n, &c->tag);
+}
+
+static void rpc__refl_received(rpc_ctx_t *c, bool success) {
+  if (!success || c->payload == NULL) {
+    /* The client half-closed (or went away): end the stream. */
+    rpc__finish(c, rpc__prepare_status(c, NULL, NULL, NULL));
+    return;
+  }
+  arena_t *a = arena_create(0);
+  size_t len = 0;
+  uint8_t *bytes = rpc__read_payload(a, c->payload, &len);
+  grpc_byte_buffer_destroy(c->payload);
+  c->payload = NULL;
+  ProtobufCAllocator alloc = arena_pb_allocator(a);
+  Grpc__Reflection__V1__ServerReflectionRequest *req =
+      bytes ? grpc__reflection__v1__server_reflection_request__unpack(&alloc, len, bytes) : NULL;
+  if (req == NULL) {
+    eh_err_t err = EH_ERR_INIT;
+    eh_err_set(&err, EH_INVALID, NULL, "请求无法解析", "malformed request");
+    rpc__finish(c, rpc__prepare_status(c, a, &err, "zh-CN"));
+    arena_destroy(a);
+    return;
+  }
+  Grpc__Reflection__V1__ServerReflectionResponse *resp =
+      rpc_reflection_answer(a, c->w->s->refl, req);
+  if (c->reply)
+    grpc_byte_buffer_destroy(c->reply);
+  c->reply = rpc__pack(&resp->base);
+  arena_destroy(a);
+  grpc_op op;
+  memset(&op, 0, sizeof(op));
+  op.op = GRPC_OP_SEND_MESSAGE;
+  op.data.send_message.send_message = c->reply;
+  c->tag.state = RPC_ST_REFL_SENT;
+  rpc__start_batch(c, &op, 1, &c->tag);
+}
+
+/* ---- the worker loop ---- */
+
+static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
+  rpc_ctx_t *c = tag->ctx;
+  switch (tag->state) {
+  case RPC_ST_REQ_REGISTERED: {
+    if (!success) { /* the server is shutting down */
+      rpc__ctx_free(c);
+      return;
+    }
+    int m = c->method;
+    switch (rpc_methods[m].kind) {
+    case RPC_KIND_UNARY:
+      rpc__unary(c);
+      rpc__post_registered(w, m); /* only now: see the file comment */
+      break;
+    case RPC_KIND_HEALTH_WATCH:
+      rpc__post_registered(w, m);
+      rpc__watch_start(c);
+      break;
+    case RPC_KIND_REFLECTION:
+      rpc__post_registered(w, m);
+      rpc__refl_recv(c);
+      break;
+    }
+    return;
+  }
+  case RPC_ST_REQ_GENERIC:
+    if (!success) {
+      rpc__ctx_free(c);
+      return;
+    }
+    rpc__post_generic(w);
+    rpc__unimplemented(c);
+    return;
+  case RPC_ST_FINISHED:
+    if (c->close_pending) { /* a Watch: free once its RECV_CLOSE is in too */
+      c->watch_inflight = false;
+      rpc__watch_maybe_free(c);
+      return;
+    }
+    rpc__ctx_free(c);
+    return;
+  case RPC_ST_WATCH_SENT:
+    c->watch_inflight = false;
+    rpc__watch_maybe_free(c);
+    return;
+  case RPC_ST_WATCH_CLOSED:
+    c->watch_closed = true;
+    rpc__watch_maybe_free(c);
+    return;
+  case RPC_ST_REFL_RECV:
+    rpc__refl_received(c, success);
+    return;
+  case RPC_ST_REFL_SENT:
+    if (success)
+      rpc__refl_recv(c);
+    else
+      rpc__finish(c, rpc__prepare_status(c, NULL, NULL, NULL));
+    return;
+  }
+}
+
+static void *rpc__worker_main(void *arg) {
+  rpc_worker_t *w = arg;
+  for (;;) {
+    gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                   gpr_time_from_millis(RPC_POLL_MS, GPR_TIMESPAN));
+    grpc_event ev = grpc_completion_queue_next(w->cq, dl, NULL);
+    if (ev.type == GRPC_QUEUE_SHUTDOWN)
+      break;
+    if (ev.type == GRPC_OP_COMPLETE)
+      rpc__dispatch(w, ev.tag, ev.success != 0);
+    rpc__watch_poll(w);
+  }
+  return NULL;
+}
+
+/* ---- life cycle ---- */
+
+static char *rpc__read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  if (buf == NULL)
+    abort();
+  size_t r;
+  while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+    n += r;
+    if (n + 1 == cap) {
+      cap *= 2;
+      buf = realloc(buf, cap);
+      if (buf == NULL)
+        abort();
+    }
+  }
+  fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
+static grpc_server_credentials *rpc__credentials(const core_config_t *cfg, eh_err_t *err) {
+  bool has_cert = cfg->tls_cert && *cfg->tls_cert, has_key = cfg->tls_key && *cfg->tls_key;
+  if (!has_cert && !has_key) {
+    if (!rpc_address_is_loopback(cfg->listen)) {
+      eh_err_set(err, EH_INVALID, "listen", "非本机地址必须配置 TLS（tls.cert 与 tls.key）",
+                 "refusing to listen on a non-loopback address without TLS: set tls.cert and "
+                 "tls.key");
+      return NULL;
+    }
+    return grpc_insecure_server_credentials_create();
+  }
+  if (!has_cert || !has_key) {
+    eh_err_set(err, EH_INVALID, has_cert ? "tls.key" : "tls.cert", "tls.cert 与 tls.key 须同时配置",
+               "tls.cert and tls.key must be set together");
+    return NULL;
+  }
+  char *cert = rpc__read_file(cfg->tls_cert), *key = rpc__read_file(cfg->tls_key);
+  bool has_ca = cfg->tls_client_ca && *cfg->tls_client_ca;
+  char *ca = has_ca ? rpc__read_file(cfg->tls_client_ca) : NULL;
+  grpc_server_credentials *creds = NULL;
+  if (cert == NULL || key == NULL || (has_ca && ca == NULL)) {
+    const char *which = cert == NULL ? "tls.cert" : key == NULL ? "tls.key" : "tls.client_ca";
+    eh_err_set(err, EH_INVALID, which, "无法读取 %s 指定的文件", "cannot read the file named by %s",
+               which);
+  } else {
+    grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
+    creds = grpc_ssl_server_credentials_create_ex(
+        ca, &pair, 1,
+        has_ca ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
+               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+        NULL);
+    if (creds == NULL)
+      eh_err_set(err, EH_INVALID, "tls.cert", "TLS 证书或私钥无效", "invalid TLS certificate or key");
+  }
+  if (key) {
+    memset(key, 0, strlen(key)); /* the private key should not linger in freed memory */
+    free(key);
+  }
+  free(cert);
+  free(ca);
+  return creds;
+}
+
+rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *pg,
+                                struct store_redis_pool *redis, eh_err_t *err) {
+  rpc_server_t *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    abort();
+  s->cfg = cfg;
+  s->pg = pg;
+  s->redis = redis;
+  atomic_store(&s->stopping, false);
+
+  /* Service names (for list_services) from the method table, each once. */
+  const char *services[64];
+  size_t nservices = 0;
+  char names[64][128];
+  for (size_t i = 0; i < rpc_methods_count && nservices < 64; i++) {
+    const char *m = rpc_methods[i].name + 1, *slash = strchr(m, '/');
+    snprintf(names[nservices], sizeof(names[0]), "%.*s", (int)(slash - m), m);
+    bool dup = false;
+    for (size_t j = 0; j < nservices; j++)
+      dup |= strcmp(services[j], names[nservices]) == 0;
+    if (!dup) {
+      services[nservices] = names[nservices];
+      nservices++;
+    }
+  }
+  s->refl = rpc_reflection_create(ehall_descriptor_set, ehall_descriptor_set_len, services,
+                                   nservices);
+  if (s->refl == NULL) {
+    eh_err_set(err, EH_INTERNAL, NULL, "内嵌的描述符集无法解析", "embedded descriptor set is broken");
+    free(s);
+    return NULL;
+  }
+
+  grpc_init();
+  grpc_arg args[2];
+  memset(args, 0, sizeof(args));
+  args[0].type = GRPC_ARG_INTEGER;
+  args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+  args[0].value.integer = RPC_MAX_MESSAGE;
+  args[1].type = GRPC_ARG_INTEGER;
+  args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+  args[1].value.integer = 4 * RPC_MAX_MESSAGE;
+  grpc_channel_args ca = {.num_args = 2, .args = args};
+  s->srv = grpc_server_create(&ca, NULL);
+  s->handles = calloc(rpc_methods_count, sizeof(void *));
+  for (size_t i = 0; i < rpc_methods_count; i++) {
+    grpc_server_register_method_payload_handling mode =
+        rpc_methods[i].kind == RPC_KIND_REFLECTION ? GRPC_SRM_PAYLOAD_NONE
+                                                   : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER;
+    s->handles[i] = grpc_server_register_method(s->srv, rpc_methods[i].name, NULL, mode, 0);
+    assert(s->handles[i] != NULL); /* NULL only for a duplicate row: a bug in methods.c */
+  }
+  s->nworkers = (int)cfg->workers;
+  s->workers = calloc((size_t)s->nworkers, sizeof(*s->workers));
+  for (int i = 0; i < s->nworkers; i++) {
+    s->workers[i].s = s;
+    s->workers[i].index = i;
+    s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(s->srv, s->workers[i].cq, NULL);
+  }
+  s->shutdown_cq = grpc_completion_queue_create_for_pluck(NULL);
+
+  grpc_server_credentials *creds = rpc__credentials(cfg, err);
+  if (creds == NULL) {
+    rpc_server_destroy(s);
+    return NULL;
+  }
+  s->port = grpc_server_add_http2_port(s->srv, cfg->listen, creds);
+  grpc_server_credentials_release(creds);
+  if (s->port == 0) {
+    eh_err_set(err, EH_UNAVAILABLE, "listen", "无法监听地址 %s", "cannot listen on %s", cfg->listen);
+    rpc_server_destroy(s);
+    return NULL;
+  }
+  return s;
+}
+
+bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
+  rpc_health_start(s->pg);
+  grpc_server_start(s->srv);
+  s->started = true;
+  for (int i = 0; i < s->nworkers; i++) {
+    rpc_worker_t *w = &s->workers[i];
+    for (size_t m = 0; m < rpc_methods_count; m++)
+      rpc__post_registered(w, (int)m);
+    rpc__post_generic(w);
+    if (pthread_create(&w->thread, NULL, rpc__worker_main, w) != 0)
+      return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
+    w->started = true;
+  }
+  LOG_INFO("rpc", "serving addr=%s port=%d workers=%d tls=%s", s->cfg->listen, s->port,
+           s->nworkers, s->cfg->tls_cert && *s->cfg->tls_cert ? "on" : "off");
+  return true;
+}
+
+int rpc_server_port(const rpc_server_t *s) { return s->port; }
+
+void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
+  atomic_store(&s->stopping, true);
+  rpc_health_set_shutting_down();
+  if (s->started) {
+    int tag;
+    grpc_server_shutdown_and_notify(s->srv, s->shutdown_cq, &tag);
+    gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                   gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
+    grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, dl, NULL);
+    if (ev.type == GRPC_QUEUE_TIMEOUT) {
+      LOG_WARN("rpc", "grace period over, cancelling the calls still running grace_ms=%ld",
+               grace_ms);
+      grpc_server_cancel_all_calls(s->srv);
+      grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    }
+  }
+  for (int i = 0; i < s->nworkers; i++)
+    grpc_completion_queue_shutdown(s->workers[i].cq);
+  for (int i = 0; i < s->nworkers; i++)
+    if (s->workers[i].started) {
+      pthread_join(s->workers[i].thread, NULL);
+      s->workers[i].started = false;
+    }
+  rpc_health_stop();
+  LOG_INFO("rpc", "server stopped");
+}
+
+void rpc_server_destroy(rpc_server_t *s) {
+  if (s == NULL)
+    return;
+  if (s->srv) {
+    if (!s->started) {
+      /* Never started (no port bound): no call to drain, only empty queues to close. */
+      for (int i = 0; i < s->nworkers; i++) {
+        grpc_completion_queue_shutdown(s->workers[i].cq);
+        while (grpc_completion_queue_next(s->workers[i].cq, gpr_inf_future(GPR_CLOCK_MONOTONIC),
+                                          NULL)
+                   .type != GRPC_QUEUE_SHUTDOWN)
+          ;
+      }
+    }
+    grpc_server_destroy(s->srv);
+  }
+  for (int i = 0; i < s->nworkers; i++)
+    grpc_completion_queue_destroy(s->workers[i].cq);
+  if (s->shutdown_cq) {
+    grpc_completion_queue_shutdown(s->shutdown_cq);
+    grpc_completion_queue_destroy(s->shutdown_cq);
+  }
+  free(s->workers);
+  free(s->handles);
+  rpc_reflection_destroy(s->refl);
+  free(s);
+  grpc_shutdown();
+}

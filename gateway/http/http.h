@@ -1,0 +1,56 @@
+/*
+ * http.h — the gateway's HTTP server on h2o's evloop: one event loop per thread sharing one
+ * listening socket, JSON ⇄ gRPC for the annotated routes, and the built-in endpoints
+ * (/healthz, /metrics, /openapi.json, the H5 static files).
+ *
+ * The loops never wait for the core: a gRPC call is started, the loop moves on, and the
+ * result comes back to the loop that owns the request through an h2o multithread queue.
+ * Holds no business rule: every body goes through the transcoder, every error through one
+ * writer.
+ */
+#ifndef EHALL_GATEWAY_HTTP_H
+#define EHALL_GATEWAY_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/common/status.h"
+#include "gateway/client/client.h"
+#include "gateway/routes/routes.h"
+
+typedef struct http_config {
+  const char *listen;     /* "127.0.0.1:8080" */
+  int threads;
+  const char *static_dir; /* H5 build; may not exist (then only the API is served) */
+  size_t body_max_bytes;
+  size_t header_max_bytes;
+  long header_timeout_ms; /* a request (line, headers and body) must arrive within it */
+  long body_timeout_ms;   /* idle time allowed on an HTTP/2 connection */
+  long deadline_ms;       /* deadline of every gRPC call */
+  const char *cors_origins; /* comma-separated allowed origins, "" for none */
+  const char *core_secret;  /* sent as x-ehall-gateway-secret; "" or NULL: not sent */
+  const char *version;      /* for OpenAPI's info.version */
+  bool access_log;
+} http_config_t;
+
+typedef struct http_server http_server_t;
+
+/* Binds the listening socket (so a port clash fails here, before any thread starts). Does not
+ * take ownership of routes or client; both must outlive the server. The config strings are
+ * copied. */
+http_server_t *http_server_create(const http_config_t *cfg, const routes_t *routes,
+                                  client_pool_t *client, eh_err_t *err);
+
+/* Starts the loop threads. */
+void http_server_start(http_server_t *s);
+
+/* Graceful stop: every loop stops accepting, finishes the requests waiting for the core (up to
+ * `grace_ms`), then its thread ends. Returns after all threads joined. */
+void http_server_stop(http_server_t *s, long grace_ms);
+
+void http_server_destroy(http_server_t *s);
+
+/* The port actually bound (useful with port 0). */
+int http_server_port(const http_server_t *s);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * services.c — every protobuf-c service descriptor of proto/ehall (every area), for routes_create.
+ * A new service in proto/ehall adds one line here; nothing else in the gateway changes.
+ */
+#include "gateway/services.h"
+
+#include "ehall/system/v1/system.pb-c.h"
+
+const ProtobufCServiceDescriptor *const gateway_services[] = {
+    &ehall__system__v1__system__descriptor,
+};
+
+const size_t gateway_services_count = sizeof(gateway_services) / sizeof(gateway_services[0]);

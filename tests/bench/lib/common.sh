@@ -1,0 +1,208 @@
+# common.sh — shared pieces of the benchmark scripts in tests/bench/ (sourced, never run).
+#
+# Builds the binaries, starts PRIVATE servers (PostgreSQL, Redis, ehall-core, ehall-gateway)
+# on free loopback ports under one temp dir, reads a process's CPU time from /proc, and tears
+# everything down on exit. It never touches a system PostgreSQL/Redis/nginx or the `./dev up`
+# stack, and never stops a process it did not start (every stop is by the pid it recorded).
+#
+# Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (1),
+# BENCH_CONCURRENCY (64), BAZEL (the bazel command, e.g. "bazel --output_base=…"),
+# BENCH_BAZEL_FLAGS (extra build flags, e.g. "--symlink_prefix=/" to leave bazel-bin alone),
+# BENCH_SUMMARY (a file that collects the markdown summary; run_all.sh sets it).
+
+set -euo pipefail
+
+BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+BENCH_LIB="$BENCH_REPO/tests/bench/lib"
+PG_BIN=/usr/lib/postgresql/15/bin
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+WARMUP=${BENCH_WARMUP:-1}
+CONCURRENCY=${BENCH_CONCURRENCY:-64}
+CLK_TCK=$(getconf CLK_TCK)
+read -r -a BAZEL_CMD <<<"${BAZEL:-bazel}"
+read -r -a BAZEL_BUILD_FLAGS <<<"${BENCH_BAZEL_FLAGS:-}"
+
+bench_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+bench_die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- temp dir and teardown --------------------------------------------------------------------
+BENCH_PIDS=()      # processes started here, stopped in reverse order on exit
+BENCH_PG_DATA=()   # PostgreSQL clusters started here
+BENCH_REDIS_PIDFILES=()
+BENCH_TMP=$(mktemp -d /tmp/ehall-bench.XXXXXX)
+chmod 755 "$BENCH_TMP"
+
+bench_as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+bench_stop_pid() { # PID
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+bench_teardown() {
+  local i
+  for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do bench_stop_pid "${BENCH_PIDS[$i]}"; done
+  for f in "${BENCH_REDIS_PIDFILES[@]+"${BENCH_REDIS_PIDFILES[@]}"}"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  for d in "${BENCH_PG_DATA[@]+"${BENCH_PG_DATA[@]}"}"; do
+    bench_as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
+  done
+  if [ -n "${BENCH_KEEP_TMP:-}" ]; then echo "bench: kept $BENCH_TMP" >&2; else rm -rf "$BENCH_TMP"; fi
+}
+trap bench_teardown EXIT
+trap 'exit 130' INT TERM
+
+bench_free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+bench_wait_port() { # PORT PID NAME LOG
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || { tail -20 "$4" >&2; bench_die "$3 exited during start-up (log: $4)"; }
+    sleep 0.05
+  done
+  tail -20 "$4" >&2
+  bench_die "$3 did not listen on port $1 (log: $4)"
+}
+
+# --- build ------------------------------------------------------------------------------------
+bench_build() { # TARGETS…  → sets BENCH_BIN (bazel-bin)
+  bench_say "building $*"
+  (cd "$BENCH_REPO" && "${BAZEL_CMD[@]}" build --noshow_progress --color=no --curses=no \
+    ${BAZEL_BUILD_FLAGS[@]+"${BAZEL_BUILD_FLAGS[@]}"} "$@" >&2)
+  BENCH_BIN=$(cd "$BENCH_REPO" && "${BAZEL_CMD[@]}" info bazel-bin 2>/dev/null)
+  CORE_BIN="$BENCH_BIN/core/ehall-core"
+  GATEWAY_BIN="$BENCH_BIN/gateway/ehall-gateway"
+  LOAD_BIN="$BENCH_BIN/tests/bench/grpc_load"
+  GRPCPP_BIN="$BENCH_BIN/tests/bench/grpcpp_health_server"
+}
+
+# --- servers ----------------------------------------------------------------------------------
+bench_start_postgres() { # → PG_PORT, PG_DSN
+  local dir="$BENCH_TMP/pg"
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+  PG_PORT=$(bench_free_port)
+  bench_as_pg "$PG_BIN/initdb" -D "$dir/data" -U ehall --auth=trust -E UTF8 --locale=C.UTF-8 -N >/dev/null
+  BENCH_PG_DATA+=("$dir/data")
+  bench_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -w -l "$dir/postgres.log" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off" \
+    start >/dev/null
+  bench_as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U ehall -d postgres -qc "CREATE DATABASE ehall" >/dev/null
+  PG_DSN="host=127.0.0.1 port=$PG_PORT dbname=ehall user=ehall"
+}
+
+bench_start_redis() { # → REDIS_PORT
+  local dir="$BENCH_TMP/redis"
+  mkdir -p "$dir"
+  REDIS_PORT=$(bench_free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --protected-mode yes
+  BENCH_REDIS_PIDFILES+=("$dir/redis.pid")
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  bench_die "Redis did not start on port $REDIS_PORT"
+}
+
+BENCH_GATEWAY_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+bench_core_env() {
+  export EHALL_CORE_PG_DSN="$PG_DSN" EHALL_CORE_REDIS_HOST=127.0.0.1 EHALL_CORE_REDIS_PORT="$REDIS_PORT"
+  export EHALL_CORE_MIGRATIONS_DIR="$BENCH_REPO/migrations"
+  # Logs at warn: a benchmark measures serving, not the log line per call.
+  export EHALL_CORE_LOG_LEVEL=warn EHALL_CORE_GATEWAY_SECRET="$BENCH_GATEWAY_SECRET"
+}
+
+bench_migrate() {
+  bench_core_env
+  (cd "$BENCH_REPO" && "$CORE_BIN" migrate >"$BENCH_TMP/migrate.log" 2>&1) ||
+    { cat "$BENCH_TMP/migrate.log" >&2; bench_die "ehall-core migrate failed"; }
+}
+
+bench_start_core() { # NAME WORKERS → sets <NAME>_PID, <NAME>_PORT
+  local name=$1 workers=$2 port log
+  port=$(bench_free_port); log="$BENCH_TMP/$name.log"
+  bench_core_env
+  (cd "$BENCH_REPO" && EHALL_CORE_LISTEN="127.0.0.1:$port" EHALL_CORE_WORKERS="$workers" exec "$CORE_BIN" serve) >"$log" 2>&1 &
+  local pid=$!
+  BENCH_PIDS+=("$pid")
+  bench_wait_port "$port" "$pid" "ehall-core ($name)" "$log"
+  printf -v "${name}_PID" '%s' "$pid"
+  printf -v "${name}_PORT" '%s' "$port"
+}
+
+bench_start_gateway() { # CORE_PORT → GATEWAY_PID, GATEWAY_PORT
+  local port log
+  port=$(bench_free_port); log="$BENCH_TMP/gateway.log"
+  (cd "$BENCH_REPO" && EHALL_GATEWAY_LISTEN="127.0.0.1:$port" EHALL_GATEWAY_CORE_ADDR="127.0.0.1:$1" \
+    EHALL_GATEWAY_CORE_SECRET="$BENCH_GATEWAY_SECRET" EHALL_GATEWAY_LOG_LEVEL=warn \
+    EHALL_GATEWAY_ACCESS_LOG=false EHALL_GATEWAY_STATIC_DIR="$BENCH_REPO/miniprogram/dist/build/h5" \
+    exec "$GATEWAY_BIN") >"$log" 2>&1 &
+  GATEWAY_PID=$!
+  BENCH_PIDS+=("$GATEWAY_PID")
+  bench_wait_port "$port" "$GATEWAY_PID" ehall-gateway "$log"
+  GATEWAY_PORT=$port
+}
+
+bench_start_grpcpp() { # → GRPCPP_PID, GRPCPP_PORT
+  local log="$BENCH_TMP/grpcpp.log"
+  GRPCPP_PORT=$(bench_free_port)
+  "$GRPCPP_BIN" --listen="127.0.0.1:$GRPCPP_PORT" >"$log" 2>&1 &
+  GRPCPP_PID=$!
+  BENCH_PIDS+=("$GRPCPP_PID")
+  bench_wait_port "$GRPCPP_PORT" "$GRPCPP_PID" grpcpp_health_server "$log"
+}
+
+# --- measuring --------------------------------------------------------------------------------
+
+# CPU ticks (user + system) of PIDs and their child processes (nginx's workers), summed.
+bench_cpu_ticks() { # PID…
+  local total=0 pid p kids stat rest f
+  for pid in "$@"; do
+    kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    for p in "$pid" $kids; do
+      stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
+      rest=${stat##*) }  # the command name may hold spaces: fields start after the last ')'
+      read -r -a f <<<"$rest"  # f[0] is field 3 of stat, so utime (14) is f[11], stime (15) f[12]
+      total=$((total + f[11] + f[12]))
+    done
+  done
+  echo "$total"
+}
+
+# Microseconds of CPU per operation from a tick delta and an operation count.
+bench_cpu_us_per_op() { # TICKS OPS
+  awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "nan" }'
+}
+
+bench_rss_kb() { # PID → "rss_kb peak_kb"
+  awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' /proc/"$1"/status
+}
+
+# Runs grpc_load while sampling server CPU over the measured window; appends one result line
+# (label, round, rate, latencies, CPU per call) to FILE and echoes it.
+bench_grpc_round() { # FILE LABEL ROUND PORT METHOD SERVER_PID…
+  local file=$1 label=$2 round=$3 port=$4 method=$5; shift 5
+  local out="$BENCH_TMP/load.out" t0 t1 line
+  "$LOAD_BIN" --target="127.0.0.1:$port" --method="$method" --concurrency="$CONCURRENCY" \
+    --duration="$SECONDS_PER_RUN" --warmup="$WARMUP" --label="$label" >"$out" 2>"$out.err" &
+  local load_pid=$!
+  sleep "$WARMUP"; t0=$(bench_cpu_ticks "$@")
+  sleep "$SECONDS_PER_RUN"; t1=$(bench_cpu_ticks "$@")
+  wait "$load_pid" || { cat "$out.err" >&2; bench_die "grpc_load failed against $label"; }
+  line=$(cat "$out")
+  local calls; calls=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$line")
+  line="$line round=$round cpu_us_per_op=$(bench_cpu_us_per_op $((t1 - t0)) "$calls")"
+  echo "$line" >>"$file"
+  echo "  $line" | sed 's/ target=[^ ]*//; s/ method=[^ ]*//' >&2
+}
+
+bench_summary() { # markdown lines on stdin → stdout and BENCH_SUMMARY
+  if [ -n "${BENCH_SUMMARY:-}" ]; then tee -a "$BENCH_SUMMARY"; else cat; fi
+}
