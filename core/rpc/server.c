@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -46,6 +47,10 @@ extern const size_t ehall_descriptor_set_len;
 #define RPC_MAX_MESSAGE (1 << 20)
 #define RPC_POLL_MS 200
 #define RPC_MAX_METADATA 64
+/* Requests posted per method at shutdown to match calls still waiting for a worker. */
+#define RPC_DRAIN_REQUESTS 256
+/* At most this long (and a quarter of the grace period) of serving on before the shutdown. */
+#define RPC_LAME_DUCK_MS 500
 
 typedef enum {
   RPC_ST_REQ_REGISTERED,
@@ -83,6 +88,7 @@ struct rpc_ctx {
   bool has_trailer;
   int cancelled;
   bool md_sent;
+  bool active; /* counted in rpc_server.active until freed */
   bool close_pending; /* a RECV_CLOSE_ON_SERVER batch is already started */
   /* Watch */
   rpc_ctx_t *next_watch;
@@ -111,7 +117,9 @@ struct rpc_server {
   int nworkers;
   int port;
   bool started;
-  atomic_bool stopping;
+  atomic_bool draining; /* SIGTERM seen: health says NOT_SERVING, watches end, calls still served */
+  atomic_int active;    /* calls matched and not finished yet */
+  atomic_bool stopping; /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
 };
 
@@ -131,6 +139,8 @@ static rpc_ctx_t *rpc__ctx_new(rpc_worker_t *w, int method) {
 }
 
 static void rpc__ctx_free(rpc_ctx_t *c) {
+  if (c->active)
+    atomic_fetch_sub(&c->w->s->active, 1);
   grpc_metadata_array_destroy(&c->md);
   if (c->method < 0)
     grpc_call_details_destroy(&c->details);
@@ -177,7 +187,8 @@ static uint8_t *rpc__read_payload(arena_t *a, grpc_byte_buffer *bb, size_t *len)
   grpc_slice s = grpc_byte_buffer_reader_readall(&r);
   grpc_byte_buffer_reader_destroy(&r);
   *len = GRPC_SLICE_LENGTH(s);
-  uint8_t *out = arena_memdup(a, GRPC_SLICE_START_PTR(s), *len + 1);
+  uint8_t *out = arena_alloc(a, *len + 1); /* +1: never a zero-size allocation */
+  memcpy(out, GRPC_SLICE_START_PTR(s), *len);
   grpc_slice_unref(s);
   return out;
 }
@@ -253,10 +264,8 @@ static void rpc__finish(rpc_ctx_t *c, int code) {
 
 /* ---- requests ---- */
 
-static void rpc__post_registered(rpc_worker_t *w, int m) {
+static void rpc__request_registered(rpc_worker_t *w, int m) {
   struct rpc_server *s = w->s;
-  if (atomic_load(&s->stopping))
-    return;
   rpc_ctx_t *c = rpc__ctx_new(w, m);
   c->tag.state = RPC_ST_REQ_REGISTERED;
   grpc_byte_buffer **payload =
@@ -270,10 +279,14 @@ static void rpc__post_registered(rpc_worker_t *w, int m) {
   }
 }
 
-static void rpc__post_generic(rpc_worker_t *w) {
+/* Keeps one request posted for method m on w's queue, until the server stops. */
+static void rpc__post_registered(rpc_worker_t *w, int m) {
+  if (!atomic_load(&w->s->stopping))
+    rpc__request_registered(w, m);
+}
+
+static void rpc__request_generic(rpc_worker_t *w) {
   struct rpc_server *s = w->s;
-  if (atomic_load(&s->stopping))
-    return;
   rpc_ctx_t *c = rpc__ctx_new(w, -1);
   c->tag.state = RPC_ST_REQ_GENERIC;
   grpc_call_details_init(&c->details);
@@ -283,6 +296,11 @@ static void rpc__post_generic(rpc_worker_t *w) {
     LOG_ERROR("rpc", "request_call failed error=%d", (int)e);
     rpc__ctx_free(c);
   }
+}
+
+static void rpc__post_generic(rpc_worker_t *w) {
+  if (!atomic_load(&w->s->stopping))
+    rpc__request_generic(w);
 }
 
 /* ---- unary calls ---- */
@@ -434,7 +452,7 @@ static void rpc__watch_maybe_free(rpc_ctx_t *c) {
 
 /* Sends each watcher the current status if it changed; ends watches when the server stops. */
 static void rpc__watch_poll(rpc_worker_t *w) {
-  bool stopping = atomic_load(&w->s->stopping);
+  bool stopping = atomic_load(&w->s->draining);
   for (rpc_ctx_t *c = w->watches; c; c = c->next_watch) {
     if (c->watch_inflight || c->watch_closed || c->watch_finishing)
       continue;
@@ -507,8 +525,20 @@ static void rpc__refl_received(rpc_ctx_t *c, bool success) {
 
 /* ---- the worker loop ---- */
 
+/* A stream's message was sent: its buffer must not go out again with the final status. */
+static void rpc__reply_drop(rpc_ctx_t *c) {
+  if (c->reply) {
+    grpc_byte_buffer_destroy(c->reply);
+    c->reply = NULL;
+  }
+}
+
 static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
   rpc_ctx_t *c = tag->ctx;
+  if ((tag->state == RPC_ST_REQ_REGISTERED || tag->state == RPC_ST_REQ_GENERIC) && success) {
+    c->active = true;
+    atomic_fetch_add(&w->s->active, 1);
+  }
   switch (tag->state) {
   case RPC_ST_REQ_REGISTERED: {
     if (!success) { /* the server is shutting down */
@@ -549,6 +579,7 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
     rpc__ctx_free(c);
     return;
   case RPC_ST_WATCH_SENT:
+    rpc__reply_drop(c);
     c->watch_inflight = false;
     rpc__watch_maybe_free(c);
     return;
@@ -560,6 +591,7 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
     rpc__refl_received(c, success);
     return;
   case RPC_ST_REFL_SENT:
+    rpc__reply_drop(c);
     if (success)
       rpc__refl_recv(c);
     else
@@ -660,6 +692,7 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
   s->pg = pg;
   s->redis = redis;
   atomic_store(&s->stopping, false);
+  atomic_store(&s->draining, false);
 
   /* Service names (for list_services) from the method table, each once. */
   const char *services[64];
@@ -749,19 +782,62 @@ bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
 int rpc_server_port(const rpc_server_t *s) { return s->port; }
 
 void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
-  atomic_store(&s->stopping, true);
   rpc_health_set_shutting_down();
+  atomic_store(&s->draining, true);
   if (s->started) {
+    /* Lame duck: calls the transport has taken in but not yet handed to the server (their
+     * message still being read) would be cancelled by grpc_server_shutdown_and_notify, and the
+     * client would see CANCELLED. Keep serving normally for a moment so they land first; health
+     * already says NOT_SERVING so balancers move new calls elsewhere. */
+    long lame_ms = grace_ms / 4 < RPC_LAME_DUCK_MS ? grace_ms / 4 : RPC_LAME_DUCK_MS;
+    struct timespec ts = {.tv_sec = lame_ms / 1000, .tv_nsec = (lame_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    grace_ms -= lame_ms;
+  }
+  atomic_store(&s->stopping, true);
+  if (s->started) {
+    /* grpc_server_shutdown_and_notify cancels every call that arrived but is not matched to a
+     * request yet (the client would see CANCELLED). Match them all first with a burst of
+     * requests (a pending call is matched inside the request call), so they are served like
+     * any in-flight call; unused requests come back with success=0 and are freed. */
+    for (int k = 0; k < RPC_DRAIN_REQUESTS; k++) {
+      rpc_worker_t *w = &s->workers[k % s->nworkers];
+      for (size_t m = 0; m < rpc_methods_count; m++)
+        if (rpc_methods[m].kind == RPC_KIND_UNARY)
+          rpc__request_registered(w, (int)m);
+      rpc__request_generic(w);
+    }
     int tag;
     grpc_server_shutdown_and_notify(s->srv, s->shutdown_cq, &tag);
     gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                    gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
-    grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, dl, NULL);
-    if (ev.type == GRPC_QUEUE_TIMEOUT) {
-      LOG_WARN("rpc", "grace period over, cancelling the calls still running grace_ms=%ld",
-               grace_ms);
-      grpc_server_cancel_all_calls(s->srv);
-      grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    /* The shutdown completes only when every client has closed its connection too, which an
+     * idle client may never do: once no call is left, disconnect them instead of waiting. */
+    bool done = false, cancelled = false;
+    int idle_checks = 0; /* twice in a row: a call matched but not yet popped by an idle worker
+                          * shows up within microseconds, far less than one step */
+    while (!done) {
+      gpr_timespec step = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                       gpr_time_from_millis(20, GPR_TIMESPAN));
+      if (gpr_time_cmp(step, dl) > 0)
+        step = dl;
+      grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, step, NULL);
+      if (ev.type == GRPC_OP_COMPLETE)
+        break;
+      bool over = gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), dl) >= 0;
+      idle_checks = atomic_load(&s->active) == 0 ? idle_checks + 1 : 0;
+      if (over || (!cancelled && idle_checks >= 2)) {
+        if (over)
+          LOG_WARN("rpc", "grace period over, cancelling the calls still running grace_ms=%ld "
+                   "calls=%d", grace_ms, atomic_load(&s->active));
+        grpc_server_cancel_all_calls(s->srv);
+        cancelled = true;
+        if (over) {
+          grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_MONOTONIC),
+                                      NULL);
+          done = true;
+        }
+      }
     }
   }
   for (int i = 0; i < s->nworkers; i++)

@@ -45,7 +45,8 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
 void http_server_start(http_server_t *s);
 
 /* Graceful stop: every loop stops accepting, finishes the requests waiting for the core (up to
- * `grace_ms`), then its thread ends. Returns after all threads joined. */
+ * `grace_ms`) and flushes them, then stops running. Returns when every loop has stopped; the
+ * threads stay parked until the process exits. */
 void http_server_stop(http_server_t *s, long grace_ms);
 
 void http_server_destroy(http_server_t *s);

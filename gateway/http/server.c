@@ -66,6 +66,9 @@ struct http_server {
   http_thread_t *threads;
   int nthreads;
   pthread_mutex_t openapi_lock;
+  pthread_mutex_t done_lock; /* loop threads report the end of their loop */
+  pthread_cond_t done_cond;
+  int nstarted, ndone;
   char *openapi; /* built once, then read-only */
   size_t openapi_len;
 };
@@ -706,6 +709,46 @@ static size_t http__header_bytes(const h2o_req_t *req) {
   return n;
 }
 
+/* h2o 2.2 keeps only the first Content-Length and drops it from req->headers, so a repeated
+ * one (a request-smuggling vector) is invisible there. For HTTP/1 the request head is still at
+ * the start of the socket's input buffer while the handler runs: count the lines there. If the
+ * buffer does not start with this request's line, nothing is counted (HTTP/2 has no such
+ * ambiguity: its framing carries the length). */
+static void http__raw_content_length(h2o_req_t *req, size_t *count, h2o_iovec_t *first) {
+  *count = 0;
+  if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL)
+    return;
+  h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+  if (sock == NULL || sock->input == NULL)
+    return;
+  const char *p = sock->input->bytes, *end = p + sock->input->size;
+  if ((size_t)(end - p) < req->method.len + 1 ||
+      memcmp(p, req->method.base, req->method.len) != 0 || p[req->method.len] != ' ')
+    return;
+  static const char name[] = "content-length:";
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL)
+      return;
+    const char *line = p;
+    size_t len = (size_t)(nl - line);
+    if (len > 0 && line[len - 1] == '\r')
+      len--;
+    if (len == 0 && line != sock->input->bytes)
+      return; /* end of the head */
+    if (len >= sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
+      const char *v = line + sizeof(name) - 1, *ve = line + len;
+      while (v < ve && (*v == ' ' || *v == '\t'))
+        v++;
+      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+        ve--;
+      if ((*count)++ == 0)
+        *first = h2o_iovec_init(v, (size_t)(ve - v));
+    }
+    p = nl + 1;
+  }
+}
+
 static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
   http_thread_t *t = http__self;
   http_server_t *s = t->srv;
@@ -742,11 +785,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
   }
   size_t ncl = 0;
   h2o_iovec_t cl = {NULL, 0};
-  for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_LENGTH, i)) != -1;) {
-    if (ncl++ == 0)
-      cl = req->headers.entries[i].value;
-  }
-  LOG_DEBUG("http", "content-length headers=%zu nheaders=%zu", ncl, req->headers.size);
+  http__raw_content_length(req, &ncl, &cl);
   if (!http_content_length_ok(ncl, cl.base, cl.len)) {
     req->http1_is_persistent = 0;
     HTTP_ERR(hr, 400, EH_INVALID, "Content-Length 请求头重复或无效",
@@ -847,6 +886,14 @@ static void *http__thread_main(void *arg) {
       break;
     }
   }
+  /* Report done, then park instead of exiting: h2o keeps per-thread buffer recycle bins in
+   * thread-local storage, which would become leaks at exit if the thread ended. */
+  pthread_mutex_lock(&t->srv->done_lock);
+  t->srv->ndone++;
+  pthread_cond_broadcast(&t->srv->done_cond);
+  pthread_mutex_unlock(&t->srv->done_lock);
+  for (;;)
+    pause();
   return NULL;
 }
 
@@ -917,6 +964,8 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
   s->listen_fd = -1;
   s->nthreads = cfg->threads < 1 ? 1 : cfg->threads;
   pthread_mutex_init(&s->openapi_lock, NULL);
+  pthread_mutex_init(&s->done_lock, NULL);
+  pthread_cond_init(&s->done_cond, NULL);
 
   /* Allowed CORS origins: exact strings, comma-separated, blanks trimmed. */
   for (const char *p = s->cfg.cors_origins; *p && s->norigins < HTTP_MAX_ORIGINS;) {
@@ -1000,15 +1049,17 @@ void http_server_start(http_server_t *s) {
     h2o_socket_read_start(t->listener, http__on_accept);
     if (pthread_create(&t->tid, NULL, http__thread_main, t) != 0)
       abort();
+    s->nstarted++;
   }
 }
 
 void http_server_stop(http_server_t *s, long grace_ms) {
   s->grace_ms = grace_ms;
   atomic_store(&s->stopping, true);
-  for (int i = 0; i < s->nthreads; i++)
-    if (s->threads[i].tid)
-      pthread_join(s->threads[i].tid, NULL);
+  pthread_mutex_lock(&s->done_lock);
+  while (s->ndone < s->nstarted)
+    pthread_cond_wait(&s->done_cond, &s->done_lock);
+  pthread_mutex_unlock(&s->done_lock);
   if (s->listen_fd >= 0) {
     close(s->listen_fd);
     s->listen_fd = -1;
@@ -1032,8 +1083,8 @@ void http_server_destroy(http_server_t *s) {
   free((char *)s->cfg.core_secret);
   free((char *)s->cfg.version);
   free(s->openapi);
-  pthread_mutex_destroy(&s->openapi_lock);
   if (s->threads == NULL) {
+    pthread_mutex_destroy(&s->openapi_lock);
     free(s);
     return;
   }

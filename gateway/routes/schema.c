@@ -12,6 +12,7 @@
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/duration.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
+#include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "google/protobuf/wrappers.pb-c.h"
@@ -20,10 +21,6 @@
 
 #include "gateway/routes/routes_internal.h"
 
-/* FieldMask is not generated into //proto:ehall_pb (yet): linked in when some library
- * provides it, skipped otherwise. */
-extern const ProtobufCMessageDescriptor google__protobuf__field_mask__descriptor
-    __attribute__((weak));
 
 const routes__fieldproto_t *
 routes__field_proto(const routes_t *r, const ProtobufCMessageDescriptor *msg, unsigned number) {
@@ -132,8 +129,7 @@ bool routes__schema_build(routes_t *r, const ProtobufCServiceDescriptor *const *
   };
   for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
     routes__register(r, fixed[i]);
-  if (&google__protobuf__field_mask__descriptor != NULL)
-    routes__register(r, &google__protobuf__field_mask__descriptor);
+  routes__register(r, &google__protobuf__field_mask__descriptor);
   r->schema.json_name = routes__schema_json_name;
   r->schema.find_message = routes__schema_find;
   r->schema.ctx = r;

@@ -13,7 +13,7 @@
  *
  * Usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]
  *                  [--request-hex=] [--concurrency=64] [--threads=2] [--duration=5]
- *                  [--warmup=1] [--deadline-ms=10000] [--label=NAME]
+ *                  [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] [--label=NAME]
  * Exit status: 0 when the run completed (errors are reported, not fatal), 2 on bad usage or
  * when the server never became reachable.
  */
@@ -36,6 +36,7 @@
 #define LOAD_MAX_CONCURRENCY 4096
 #define LOAD_MAX_DURATION_S 600
 #define LOAD_MAX_REQUEST_BYTES 65536
+#define LOAD_MAX_CALLS 1000000000LL
 #define LOAD_STATUS_CODES 17 /* GRPC_STATUS_OK .. GRPC_STATUS_UNAUTHENTICATED */
 
 /* Log-linear histogram of nanoseconds: values below 2^SUB_BITS land in their own bucket, above
@@ -53,7 +54,8 @@ typedef struct load_hist {
 } load_hist_t;
 
 static unsigned load_hist_index(uint64_t v) {
-  if (v < HIST_SUB) return (unsigned)v;
+  if (v < HIST_SUB)
+    return (unsigned)v;
   unsigned msb = 63u - (unsigned)__builtin_clzll(v);
   unsigned shift = msb - (HIST_SUB_BITS - 1);
   unsigned idx = HIST_SUB + (shift - 1) * HIST_HALF + (unsigned)((v >> shift) - HIST_HALF);
@@ -62,7 +64,8 @@ static unsigned load_hist_index(uint64_t v) {
 
 /* The middle of a bucket: what a percentile reports. */
 static uint64_t load_hist_value(unsigned idx) {
-  if (idx < HIST_SUB) return idx;
+  if (idx < HIST_SUB)
+    return idx;
   unsigned k = idx - HIST_SUB;
   unsigned shift = k / HIST_HALF + 1;
   uint64_t m = (uint64_t)(k % HIST_HALF) + HIST_HALF;
@@ -73,19 +76,24 @@ static uint64_t load_hist_value(unsigned idx) {
 static void load_hist_add(load_hist_t *h, uint64_t ns) {
   h->count[load_hist_index(ns)]++;
   h->total++;
-  if (ns > h->max_ns) h->max_ns = ns;
+  if (ns > h->max_ns)
+    h->max_ns = ns;
 }
 
 static void load_hist_merge(load_hist_t *into, const load_hist_t *from) {
-  for (unsigned i = 0; i < HIST_BUCKETS; i++) into->count[i] += from->count[i];
+  for (unsigned i = 0; i < HIST_BUCKETS; i++)
+    into->count[i] += from->count[i];
   into->total += from->total;
-  if (from->max_ns > into->max_ns) into->max_ns = from->max_ns;
+  if (from->max_ns > into->max_ns)
+    into->max_ns = from->max_ns;
 }
 
 static uint64_t load_hist_percentile(const load_hist_t *h, double p) {
-  if (h->total == 0) return 0;
+  if (h->total == 0)
+    return 0;
   uint64_t rank = (uint64_t)(p / 100.0 * (double)h->total);
-  if (rank >= h->total) rank = h->total - 1;
+  if (rank >= h->total)
+    rank = h->total - 1;
   uint64_t seen = 0;
   for (unsigned i = 0; i < HIST_BUCKETS; i++) {
     seen += h->count[i];
@@ -110,13 +118,16 @@ typedef struct load_opts {
   double duration_s;
   double warmup_s;
   int deadline_ms;
+  long long max_calls; /* calls started in all, warm-up included */
 } load_opts_t;
 
 static int load_hex_decode(const char *hex, unsigned char **out, size_t *out_len) {
   size_t n = strlen(hex);
-  if (n % 2 != 0 || n / 2 > LOAD_MAX_REQUEST_BYTES) return -1;
+  if (n % 2 != 0 || n / 2 > LOAD_MAX_REQUEST_BYTES)
+    return -1;
   unsigned char *b = malloc(n / 2 + 1);
-  if (b == NULL) abort();
+  if (b == NULL)
+    abort();
   for (size_t i = 0; i < n / 2; i++) {
     unsigned v;
     if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
@@ -132,11 +143,12 @@ static int load_hex_decode(const char *hex, unsigned char **out, size_t *out_len
 
 /* Loopback only: 127.0.0.0/8, ::1, localhost, or a unix socket. */
 static bool load_target_is_loopback(const char *t) {
-  static const char *const prefixes[] = {"127.",      "ipv4:127.", "dns:127.",     "dns:///127.",
-                                         "localhost:", "dns:localhost:", "dns:///localhost:",
-                                         "[::1]:",    "ipv6:[::1]:", "unix:"};
+  static const char *const prefixes[] = {
+      "127.",           "ipv4:127.",         "dns:127.", "dns:///127.", "localhost:",
+      "dns:localhost:", "dns:///localhost:", "[::1]:",   "ipv6:[::1]:", "unix:"};
   for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-    if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0) return true;
+    if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+      return true;
   return false;
 }
 
@@ -144,12 +156,14 @@ static void load_usage(void) {
   fprintf(stderr,
           "usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]\n"
           "                 [--request-hex=HEX] [--concurrency=64] [--threads=2] [--duration=5]\n"
-          "                 [--warmup=1] [--deadline-ms=10000] [--label=NAME]\n");
+          "                 [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] "
+          "[--label=NAME]\n");
 }
 
 static bool load_opt_value(const char *arg, const char *name, const char **value) {
   size_t n = strlen(name);
-  if (strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
+  if (strncmp(arg, name, n) != 0 || arg[n] != '=')
+    return false;
   *value = arg + n + 1;
   return true;
 }
@@ -165,6 +179,7 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
   o->duration_s = 5;
   o->warmup_s = 1;
   o->deadline_ms = 10000;
+  o->max_calls = 50000000;
   for (int i = 1; i < argc; i++) {
     const char *v;
     char *end;
@@ -178,25 +193,35 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
       free(o->request);
       o->request = NULL;
       if (load_hex_decode(v, &o->request, &o->request_len) != 0) {
-        fprintf(stderr, "grpc_load: --request-hex must be an even number of hex digits (max %d bytes)\n",
+        fprintf(stderr,
+                "grpc_load: --request-hex must be an even number of hex digits (max %d bytes)\n",
                 LOAD_MAX_REQUEST_BYTES);
         return -1;
       }
     } else if (load_opt_value(argv[i], "--concurrency", &v)) {
       o->concurrency = (int)strtol(v, &end, 10);
-      if (*end != '\0') return -1;
+      if (*end != '\0')
+        return -1;
     } else if (load_opt_value(argv[i], "--threads", &v)) {
       o->threads = (int)strtol(v, &end, 10);
-      if (*end != '\0') return -1;
+      if (*end != '\0')
+        return -1;
     } else if (load_opt_value(argv[i], "--duration", &v)) {
       o->duration_s = strtod(v, &end);
-      if (*end != '\0') return -1;
+      if (*end != '\0')
+        return -1;
     } else if (load_opt_value(argv[i], "--warmup", &v)) {
       o->warmup_s = strtod(v, &end);
-      if (*end != '\0') return -1;
+      if (*end != '\0')
+        return -1;
+    } else if (load_opt_value(argv[i], "--max-calls", &v)) {
+      o->max_calls = strtoll(v, &end, 10);
+      if (*end != '\0')
+        return -1;
     } else if (load_opt_value(argv[i], "--deadline-ms", &v)) {
       o->deadline_ms = (int)strtol(v, &end, 10);
-      if (*end != '\0') return -1;
+      if (*end != '\0')
+        return -1;
     } else {
       fprintf(stderr, "grpc_load: unknown argument %s\n", argv[i]);
       return -1;
@@ -217,11 +242,13 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
   if (o->threads < 1 || o->threads > LOAD_MAX_THREADS || o->concurrency < o->threads ||
       o->concurrency > LOAD_MAX_CONCURRENCY || !(o->duration_s > 0) ||
       o->duration_s > LOAD_MAX_DURATION_S || o->warmup_s < 0 || o->warmup_s > LOAD_MAX_DURATION_S ||
-      o->deadline_ms < 1 || o->deadline_ms > 60000) {
+      o->deadline_ms < 1 || o->deadline_ms > 60000 || o->max_calls < o->concurrency ||
+      o->max_calls > LOAD_MAX_CALLS) {
     fprintf(stderr,
             "grpc_load: need 1<=threads<=%d, threads<=concurrency<=%d, 0<duration<=%d, "
-            "0<=warmup<=%d, 1<=deadline-ms<=60000\n",
-            LOAD_MAX_THREADS, LOAD_MAX_CONCURRENCY, LOAD_MAX_DURATION_S, LOAD_MAX_DURATION_S);
+            "0<=warmup<=%d, 1<=deadline-ms<=60000, concurrency<=max-calls<=%lld\n",
+            LOAD_MAX_THREADS, LOAD_MAX_CONCURRENCY, LOAD_MAX_DURATION_S, LOAD_MAX_DURATION_S,
+            LOAD_MAX_CALLS);
     return -1;
   }
   return 0;
@@ -253,8 +280,9 @@ typedef struct load_worker {
   grpc_completion_queue *cq;
   void *registered_method;
   int inflight_target;
-  uint64_t warm_ns; /* calls completing from here on are measured */
-  uint64_t end_ns;  /* no new call starts from here on */
+  long long calls_left; /* this thread's share of --max-calls */
+  uint64_t warm_ns;     /* calls completing from here on are measured */
+  uint64_t end_ns;      /* no new call starts from here on */
   /* results */
   load_hist_t hist;
   uint64_t ok;
@@ -267,6 +295,9 @@ typedef struct load_worker {
 static grpc_slice load_request_slice;
 
 static bool load_call_start(load_worker_t *w, load_call_t *c) {
+  if (w->calls_left <= 0)
+    return false;
+  w->calls_left--;
   gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                        gpr_time_from_millis(w->opts->deadline_ms, GPR_TIMESPAN));
   memset(c, 0, sizeof *c);
@@ -310,7 +341,8 @@ static void load_call_release(load_call_t *c) {
   grpc_metadata_array_destroy(&c->trailing_md);
   grpc_slice_unref(c->details);
   grpc_byte_buffer_destroy(c->send);
-  if (c->recv != NULL) grpc_byte_buffer_destroy(c->recv);
+  if (c->recv != NULL)
+    grpc_byte_buffer_destroy(c->recv);
   grpc_call_unref(c->call);
   c->call = NULL;
 }
@@ -318,22 +350,27 @@ static void load_call_release(load_call_t *c) {
 static void *load_worker_run(void *arg) {
   load_worker_t *w = arg;
   load_call_t *calls = calloc((size_t)w->inflight_target, sizeof *calls);
-  if (calls == NULL) abort();
+  if (calls == NULL)
+    abort();
   int inflight = 0;
   for (int i = 0; i < w->inflight_target; i++)
-    if (load_call_start(w, &calls[i])) inflight++;
+    if (load_call_start(w, &calls[i]))
+      inflight++;
 
   /* The hard stop: even a server that never answers cannot hold us past every deadline. */
   uint64_t hard_stop_ns = w->end_ns + (uint64_t)w->opts->deadline_ms * 1000000u + 2000000000u;
   while (inflight > 0) {
-    gpr_timespec wait = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN));
+    gpr_timespec wait =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN));
     grpc_event ev = grpc_completion_queue_next(w->cq, wait, NULL);
     uint64_t now = load_now_ns();
     if (ev.type == GRPC_QUEUE_TIMEOUT) {
-      if (now > hard_stop_ns) break;
+      if (now > hard_stop_ns)
+        break;
       continue;
     }
-    if (ev.type != GRPC_OP_COMPLETE) break;
+    if (ev.type != GRPC_OP_COMPLETE)
+      break;
     load_call_t *c = ev.tag;
     inflight--;
     bool measured = now >= w->warm_ns && now < w->end_ns;
@@ -341,24 +378,29 @@ static void *load_worker_run(void *arg) {
       if (!ev.success) {
         w->batch_failed++;
       } else {
-        if ((unsigned)c->status < LOAD_STATUS_CODES) w->by_status[c->status]++;
+        if ((unsigned)c->status < LOAD_STATUS_CODES)
+          w->by_status[c->status]++;
         if (c->status == GRPC_STATUS_OK) {
-          if (c->recv == NULL) w->no_message++;
+          if (c->recv == NULL)
+            w->no_message++;
           w->ok++;
           load_hist_add(&w->hist, now - c->started_ns);
         }
       }
     }
     load_call_release(c);
-    if (now < w->end_ns && load_call_start(w, c)) inflight++;
+    if (now < w->end_ns && load_call_start(w, c))
+      inflight++;
   }
   /* Past the hard stop: cancel what is left and collect it so nothing leaks. */
   if (inflight > 0) {
     for (int i = 0; i < w->inflight_target; i++)
-      if (calls[i].call != NULL) grpc_call_cancel(calls[i].call, NULL);
+      if (calls[i].call != NULL)
+        grpc_call_cancel(calls[i].call, NULL);
     while (inflight > 0) {
       grpc_event ev = grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-      if (ev.type != GRPC_OP_COMPLETE) break;
+      if (ev.type != GRPC_OP_COMPLETE)
+        break;
       load_call_release(ev.tag);
       inflight--;
     }
@@ -369,22 +411,26 @@ static void *load_worker_run(void *arg) {
 
 /* Waits until the channel is READY so connection set-up is not measured; false on timeout. */
 static bool load_channel_wait_ready(grpc_channel *ch, grpc_completion_queue *cq, int timeout_ms) {
-  gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+  gpr_timespec deadline =
+      gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
   for (;;) {
     grpc_connectivity_state s = grpc_channel_check_connectivity_state(ch, 1);
-    if (s == GRPC_CHANNEL_READY) return true;
-    if (gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), deadline) >= 0) return false;
+    if (s == GRPC_CHANNEL_READY)
+      return true;
+    if (gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), deadline) >= 0)
+      return false;
     grpc_channel_watch_connectivity_state(ch, s, deadline, cq, NULL);
     grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-    if (ev.type != GRPC_OP_COMPLETE) return false;
+    if (ev.type != GRPC_OP_COMPLETE)
+      return false;
   }
 }
 
 static const char *const load_status_names[LOAD_STATUS_CODES] = {
-    "OK",           "CANCELLED",       "UNKNOWN",          "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND",    "ALREADY_EXISTS",  "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",     "UNIMPLEMENTED",    "INTERNAL",
-    "UNAVAILABLE",  "DATA_LOSS",       "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 int main(int argc, char **argv) {
   load_opts_t opts;
@@ -398,7 +444,8 @@ int main(int argc, char **argv) {
                                                      opts.request_len);
 
   load_worker_t *workers = calloc((size_t)opts.threads, sizeof *workers);
-  if (workers == NULL) abort();
+  if (workers == NULL)
+    abort();
   int rc = 0;
   int made = 0;
   for (int i = 0; i < opts.threads; i++, made++) {
@@ -415,7 +462,9 @@ int main(int argc, char **argv) {
     grpc_channel_credentials_release(creds);
     w->cq = grpc_completion_queue_create_for_next(NULL);
     w->registered_method = grpc_channel_register_call(w->channel, opts.method, NULL, NULL);
-    w->inflight_target = opts.concurrency / opts.threads + (i < opts.concurrency % opts.threads ? 1 : 0);
+    w->inflight_target =
+        opts.concurrency / opts.threads + (i < opts.concurrency % opts.threads ? 1 : 0);
+    w->calls_left = opts.max_calls / opts.threads;
     if (!load_channel_wait_ready(w->channel, w->cq, 5000)) {
       fprintf(stderr, "grpc_load: %s did not become reachable within 5 s\n", opts.target);
       made++;
@@ -431,14 +480,17 @@ int main(int argc, char **argv) {
     for (int i = 0; i < opts.threads; i++) {
       workers[i].warm_ns = warm;
       workers[i].end_ns = end;
-      if (pthread_create(&workers[i].thread, NULL, load_worker_run, &workers[i]) != 0) abort();
+      if (pthread_create(&workers[i].thread, NULL, load_worker_run, &workers[i]) != 0)
+        abort();
     }
-    for (int i = 0; i < opts.threads; i++) pthread_join(workers[i].thread, NULL);
+    for (int i = 0; i < opts.threads; i++)
+      pthread_join(workers[i].thread, NULL);
   }
 
   if (rc == 0) {
     load_hist_t *all = calloc(1, sizeof *all);
-    if (all == NULL) abort();
+    if (all == NULL)
+      abort();
     uint64_t ok = 0, batch_failed = 0, start_failed = 0, no_message = 0, errors = 0;
     uint64_t by_status[LOAD_STATUS_CODES] = {0};
     for (int i = 0; i < opts.threads; i++) {
@@ -447,21 +499,34 @@ int main(int argc, char **argv) {
       batch_failed += workers[i].batch_failed;
       start_failed += workers[i].start_failed;
       no_message += workers[i].no_message;
-      for (int s = 0; s < LOAD_STATUS_CODES; s++) by_status[s] += workers[i].by_status[s];
+      for (int s = 0; s < LOAD_STATUS_CODES; s++)
+        by_status[s] += workers[i].by_status[s];
     }
-    for (int s = 1; s < LOAD_STATUS_CODES; s++) errors += by_status[s];
+    for (int s = 1; s < LOAD_STATUS_CODES; s++)
+      errors += by_status[s];
     errors += batch_failed + start_failed;
     printf("%s%s%starget=%s method=%s threads=%d concurrency=%d duration_s=%.1f calls=%" PRIu64
            " calls_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f errors=%" PRIu64,
-           opts.label[0] ? "label=" : "", opts.label, opts.label[0] ? " " : "", opts.target, opts.method,
-           opts.threads, opts.concurrency, opts.duration_s, ok, (double)ok / opts.duration_s,
-           (double)load_hist_percentile(all, 50) / 1e3, (double)load_hist_percentile(all, 90) / 1e3,
-           (double)load_hist_percentile(all, 99) / 1e3, (double)all->max_ns / 1e3, errors);
+           opts.label[0] ? "label=" : "", opts.label, opts.label[0] ? " " : "", opts.target,
+           opts.method, opts.threads, opts.concurrency, opts.duration_s, ok,
+           (double)ok / opts.duration_s, (double)load_hist_percentile(all, 50) / 1e3,
+           (double)load_hist_percentile(all, 90) / 1e3, (double)load_hist_percentile(all, 99) / 1e3,
+           (double)all->max_ns / 1e3, errors);
     for (int s = 1; s < LOAD_STATUS_CODES; s++)
-      if (by_status[s] != 0) printf(" status_%s=%" PRIu64, load_status_names[s], by_status[s]);
-    if (batch_failed != 0) printf(" batch_failed=%" PRIu64, batch_failed);
-    if (start_failed != 0) printf(" start_failed=%" PRIu64, start_failed);
-    if (no_message != 0) printf(" ok_without_message=%" PRIu64, no_message);
+      if (by_status[s] != 0)
+        printf(" status_%s=%" PRIu64, load_status_names[s], by_status[s]);
+    if (batch_failed != 0)
+      printf(" batch_failed=%" PRIu64, batch_failed);
+    if (start_failed != 0)
+      printf(" start_failed=%" PRIu64, start_failed);
+    if (no_message != 0)
+      printf(" ok_without_message=%" PRIu64, no_message);
+    for (int i = 0; i < opts.threads; i++) {
+      if (workers[i].calls_left <= 0) {
+        printf(" max_calls_reached=1"); /* the run ended early: calls/s is understated */
+        break;
+      }
+    }
     printf("\n");
     fflush(stdout);
     free(all);
@@ -470,8 +535,9 @@ int main(int argc, char **argv) {
   for (int i = 0; i < made && i < opts.threads; i++) {
     grpc_channel_destroy(workers[i].channel);
     grpc_completion_queue_shutdown(workers[i].cq);
-    while (grpc_completion_queue_next(workers[i].cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
-           GRPC_QUEUE_SHUTDOWN) {
+    while (
+        grpc_completion_queue_next(workers[i].cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
+        GRPC_QUEUE_SHUTDOWN) {
     }
     grpc_completion_queue_destroy(workers[i].cq);
   }

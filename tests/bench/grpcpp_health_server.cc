@@ -36,10 +36,11 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 };
 
 bool IsLoopback(const std::string &addr) {
-  return addr.rfind("127.", 0) == 0 || addr.rfind("[::1]:", 0) == 0 || addr.rfind("localhost:", 0) == 0;
+  return addr.rfind("127.", 0) == 0 || addr.rfind("[::1]:", 0) == 0 ||
+         addr.rfind("localhost:", 0) == 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   std::string listen = "127.0.0.1:50061";
@@ -52,7 +53,8 @@ int main(int argc, char **argv) {
     }
   }
   if (!IsLoopback(listen)) {
-    std::fprintf(stderr, "grpcpp_health_server: refusing non-loopback address %s\n", listen.c_str());
+    std::fprintf(stderr, "grpcpp_health_server: refusing non-loopback address %s\n",
+                 listen.c_str());
     return 2;
   }
 

@@ -53,8 +53,11 @@ test('desktop 1280x800: hall name and system info with healthy dependencies', { 
   const { page, pageErrors, close } = await openPage(DESKTOP)
   try {
     const requestIds = []
+    const foreign = []
     page.on('request', (req) => {
       if (req.url().endsWith(INFO_PATH)) requestIds.push(req.headers()['x-request-id'])
+      // The hall must not make its users' browsers contact anyone else (CDNs, analytics).
+      if (!req.url().startsWith(BASE + '/') && !req.url().startsWith('data:')) foreign.push(req.url())
     })
     await page.goto(BASE + '/')
     await expectHomeShowsInfo(page)
@@ -67,6 +70,7 @@ test('desktop 1280x800: hall name and system info with healthy dependencies', { 
     assert.ok(Math.abs(centre - 640) <= 20, `card centre at ${centre}px, not centred`)
 
     assert.equal(await page.title(), '网上办事大厅')
+    assert.deepEqual(foreign, [], 'requests to other hosts')
     assert.deepEqual(pageErrors.map(String), [])
     await saveScreenshot(page, 'home-desktop')
   } finally {

@@ -9,6 +9,7 @@ import concurrent.futures
 import os
 import shutil
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -30,6 +31,13 @@ def _wait_for(fn, timeout=30.0, step=0.2):
         time.sleep(step)
         v = fn()
     return v
+
+
+def _checkpoint(pg):
+    """Makes what was committed durable before an immediate stop (the private cluster runs with
+    synchronous_commit=off, so a crash-like stop could otherwise lose the migration)."""
+    subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U",
+                    "ehall", "-d", "ehall", "-qc", "CHECKPOINT"], check=True, capture_output=True)
 
 
 def _details(err):
@@ -183,6 +191,7 @@ class CoreGrpcTest(unittest.TestCase):
             t.start()
             self.assertTrue(got[HC.SERVING].wait(10), seen)
 
+            _checkpoint(pg)
             pg.stop()
             self.assertEqual(_wait_for(lambda: check() == HC.NOT_SERVING), True)
             self.assertTrue(got[HC.NOT_SERVING].wait(10), seen)
@@ -300,7 +309,7 @@ class CoreGrpcTest(unittest.TestCase):
                     half.set()
             return out
 
-        with concurrent.futures.ThreadPoolExecutor(32) as ex:
+        with concurrent.futures.ThreadPoolExecutor(200) as ex:
             futs = [ex.submit(one, i) for i in range(200)]
             self.assertTrue(half.wait(30))
             core.proc.send_signal(signal.SIGTERM)

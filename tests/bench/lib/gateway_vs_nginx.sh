@@ -56,7 +56,8 @@ http {
   scgi_temp_path $NGINX_DIR/scgi;
   keepalive_requests 1000000;
   keepalive_timeout 60s;
-  open_file_cache max=16 valid=60s;
+  open_file_cache max=16 inactive=60s;
+  open_file_cache_valid 60s;
   server_tokens off;
   server {
     listen 127.0.0.1:$NGINX_PORT;

@@ -32,6 +32,8 @@ def num(v):
 def fmt(v):
     if v is None:
         return "–"
+    if v == int(v) and abs(v) < 100:
+        return str(int(v))
     if abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:.1f}"

@@ -1,0 +1,169 @@
+// Runs the built mini-program's home page (miniprogram/dist/build/mp-weixin) in plain Node
+// with a stand-in for the WeChat runtime: App/Component/wx.* are the few calls uni-app's
+// runtime makes, and wx.request answers from a scripted list. It must never be mistaken for
+// the WeChat client: it proves our page logic and uni-app's glue, not WeChat's rendering.
+//
+// Usage: node mp_harness.cjs '<json>' where json = { out, gwx, replies: [reply...], steps: [...] };
+// `gwx` is a file holding wcc's compiled templates; a reply is {statusCode, data} or
+// {fail: "errMsg"}; a step is "load" or "tap:<data-testid>" (the element's bindtap is called).
+// Prints one JSON line: { requests: [{url, method, header}], snapshots: [data after each step] }.
+// Required as a module it only exports the template helpers (loadTemplates, findByTestId, textOf).
+'use strict'
+const fs = require('fs')
+const path = require('path')
+const vm = require('vm')
+
+// Runs wcc's output (browser-style script defining $gwx) and returns render(pagePath, data),
+// which gives the page's virtual tree: {tag, attr, children} nodes and plain strings.
+function loadTemplates(gwxSource) {
+  const sandbox = { window: {}, console }
+  sandbox.global = sandbox
+  vm.createContext(sandbox)
+  vm.runInContext(`${gwxSource};this.__gwx = $gwx;`, sandbox)
+  return (pagePath, data) => {
+    const generate = sandbox.__gwx(pagePath)
+    if (typeof generate !== 'function') throw new Error(`no compiled template for ${pagePath}`)
+    return generate(data, {}, sandbox.global)
+  }
+}
+
+function findByTestId(node, id) {
+  if (!node || typeof node !== 'object') return null
+  if (node.attr && node.attr['data-testid'] === id) return node
+  for (const child of node.children || []) {
+    const hit = findByTestId(child, id)
+    if (hit) return hit
+  }
+  return null
+}
+
+function textOf(node) {
+  if (node == null) return ''
+  if (typeof node !== 'object') return String(node)
+  return (node.children || []).map(textOf).join('')
+}
+
+module.exports = { loadTemplates, findByTestId, textOf }
+if (require.main !== module) return
+
+const input = JSON.parse(process.argv[2])
+const requests = []
+const replies = input.replies.slice()
+
+const screen = {
+  platform: 'devtools', windowWidth: 390, windowHeight: 844, screenWidth: 390, screenHeight: 844,
+  pixelRatio: 2, language: 'zh_CN', SDKVersion: '3.3.0', version: '8.0.50', system: 'Android 13',
+  model: 'harness', brand: 'harness', statusBarHeight: 20, theme: 'light', host: { env: 'WeChat' },
+  safeArea: { top: 20, left: 0, right: 390, bottom: 844, width: 390, height: 824 },
+}
+const launch = { path: 'pages/index/index', query: {}, scene: 1001, referrerInfo: {} }
+
+global.wx = {
+  getSystemInfoSync: () => ({ ...screen }),
+  getWindowInfo: () => ({ ...screen }),
+  getDeviceInfo: () => ({ ...screen }),
+  getAppBaseInfo: () => ({ ...screen }),
+  getLaunchOptionsSync: () => ({ ...launch }),
+  getEnterOptionsSync: () => ({ ...launch }),
+  getAccountInfoSync: () => ({ miniProgram: { appId: 'touristappid', envVersion: 'develop', version: '' } }),
+  onAppShow() {}, onAppHide() {}, offAppShow() {}, offAppHide() {},
+  preloadAssets() {},
+  canIUse: () => true,
+  getStorageSync: () => '',
+  setStorageSync() {},
+  setStorage() {},
+  stopPullDownRefresh() {},
+  request(options) {
+    requests.push({ url: options.url, method: options.method, header: options.header })
+    const reply = replies.shift() || { fail: 'request:fail no scripted reply' }
+    setImmediate(() => {
+      if (reply.fail) options.fail && options.fail({ errMsg: reply.fail })
+      else options.success && options.success({ statusCode: reply.statusCode, data: reply.data, header: {} })
+      options.complete && options.complete({})
+    })
+    return { abort() {} }
+  },
+}
+
+let appOptions = null
+let pageOptions = null
+const appInstance = {}
+const page = {
+  is: 'pages/index/index',
+  route: 'pages/index/index',
+  options: {},
+  data: {},
+  setData(patch, done) {
+    for (const [key, value] of Object.entries(patch)) setPath(this.data, key, value)
+    if (done) done()
+  },
+  triggerEvent() {},
+  selectAllComponents: () => [],
+  selectComponent: () => null,
+  getOpenerEventChannel: () => ({}),
+}
+global.App = (o) => { appOptions = o }
+global.Page = (o) => { pageOptions = o }
+global.Component = (o) => { pageOptions = o }
+global.getApp = () => appInstance
+global.getCurrentPages = () => [page]
+
+// setData takes paths such as "o[1].d"; copy values so later mutations cannot leak in.
+function setPath(obj, key, value) {
+  const parts = key.replace(/\[(\d+)\]/g, '.$1').split('.')
+  let node = obj
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (node[parts[i]] == null) node[parts[i]] = /^\d+$/.test(parts[i + 1]) ? [] : {}
+    node = node[parts[i]]
+  }
+  node[parts[parts.length - 1]] = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
+}
+
+// Lets queued callbacks, promises and uni-app's deferred tap handlers run; counts event-loop
+// turns rather than waiting for a time.
+async function settle() {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+async function main() {
+  const render = loadTemplates(fs.readFileSync(input.gwx, 'utf8'))
+  require(path.join(input.out, 'app.js'))
+  Object.assign(appInstance, appOptions)
+  appOptions.onLaunch.call(appInstance, { ...launch })
+
+  require(path.join(input.out, 'pages', 'index', 'index.js'))
+  Object.assign(page, pageOptions.methods)
+  page.properties = Object.fromEntries(
+    Object.entries(pageOptions.properties || {}).map(([k, v]) => [k, v.value]),
+  )
+  page.data = { ...(pageOptions.data || {}), ...page.properties }
+  if (pageOptions.created) pageOptions.created.call(page)
+
+  const snapshots = []
+  for (const step of input.steps) {
+    if (step === 'load') {
+      pageOptions.lifetimes.attached.call(page)
+      page.onLoad({})
+      pageOptions.lifetimes.ready.call(page)
+    } else if (step.startsWith('tap:')) {
+      const id = step.slice(4)
+      const node = findByTestId(render('pages/index/index.wxml', page.data), id)
+      if (!node) throw new Error(`nothing with data-testid="${id}" on the page`)
+      const handler = node.attr.bindtap
+      if (typeof page[handler] !== 'function') throw new Error(`data-testid="${id}" has no tap handler`)
+      const event = { type: 'tap', target: { dataset: {} }, currentTarget: { dataset: {} }, detail: {} }
+      page[handler](event)
+    } else {
+      throw new Error(`unknown step ${step}`)
+    }
+    await settle()
+    snapshots.push(JSON.parse(JSON.stringify(page.data)))
+  }
+  process.stdout.write(JSON.stringify({ requests, snapshots }) + '\n')
+  process.exit(0)
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`)
+  process.exit(1)
+})
