@@ -119,10 +119,14 @@ function setPath(obj, key, value) {
   node[parts[parts.length - 1]] = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
 }
 
-// Lets queued callbacks, promises and uni-app's deferred tap handlers run; counts event-loop
-// turns rather than waiting for a time.
+// Lets queued callbacks, promises and uni-app's deferred tap handlers (setTimeout 0) run.
+// Each round queues its own zero timer behind anything already queued, so ordering, not a
+// wait of some length, decides that earlier work has run; rounds cover chains of such work.
 async function settle() {
-  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve))
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 async function main() {
