@@ -195,7 +195,7 @@ class Pg:
                        check=True, capture_output=True)
 
     def stop(self, sig=None, timeout=None):
-        subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"]),
+        subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"]),
                        capture_output=True)
 
 
