@@ -43,5 +43,6 @@ done
     --names "ehall-core,grpc++ callback" \
     --col calls_per_s:"calls/s" --col p50_us:"p50 µs" --col p90_us:"p90 µs" --col p99_us:"p99 µs" \
     --col cpu_us_per_op:"server CPU µs/call" --col errors:errors \
-    --ratio "ehall-core/grpcpp:1.0:ehall-core ÷ grpc++ (calls/s)"
+    --ratio "ehall-core/grpcpp:1.0:ehall-core ÷ grpc++ (calls/s)" \
+    --ratio "grpcpp/ehall-core::grpc++ ÷ ehall-core (server CPU per call; above 1 means the core spends less):cpu_us_per_op"
 } | bench_summary

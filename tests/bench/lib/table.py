@@ -2,10 +2,11 @@
 
 Each column is the MEDIAN over the rounds of one label (the rounds run interleaved, so the
 median is the least noisy figure on a shared machine); the first column also shows min–max.
-Ratios compare the first column's medians of two labels, plus the range of per-round ratios.
+Ratios compare two labels' medians of one column (the first unless named), plus the range of
+per-round ratios.
 It only formats figures: it never decides pass or fail.
 
-usage: table.py FILE --labels a,b --col field:Header [--col …] [--ratio a/b:goal:text …]
+usage: table.py FILE --labels a,b --col field:Header [--col …] [--ratio a/b:goal:text[:field] …]
 """
 import argparse
 import statistics
@@ -71,10 +72,11 @@ def main():
             cells.append(cell)
         print("| " + " | ".join(cells) + " |")
 
-    field = cols[0][0]
     for spec in a.ratio:
         pair, _, rest = spec.partition(":")
-        goal, _, text = rest.partition(":")
+        goal, _, rest = rest.partition(":")
+        text, _, field = rest.partition(":")
+        field = field or cols[0][0]
         num_l, den_l = pair.split("/")
         n, d = medians.get((num_l, field)), medians.get((den_l, field))
         if not n or not d:
