@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/common/text.h"
+
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/md.h>
@@ -120,21 +122,11 @@ void crypto_hex_encode(const void *data, size_t len, char *out) {
   out[2 * len] = '\0';
 }
 
-static int crypto__hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool crypto_hex_decode(const char *hex, uint8_t *out, size_t outlen) {
   if (strlen(hex) != 2 * outlen)
     return false;
   for (size_t i = 0; i < outlen; i++) {
-    int hi = crypto__hexval(hex[2 * i]), lo = crypto__hexval(hex[2 * i + 1]);
+    int hi = text_hex_value(hex[2 * i]), lo = text_hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return false;
     out[i] = (uint8_t)(hi << 4 | lo);

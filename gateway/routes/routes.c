@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/common/log.h"
+#include "core/common/text.h"
 #include "gateway/routes/routes_internal.h"
 
 /* ---------- maps ---------- */
@@ -614,48 +615,6 @@ static int routes__cmp(const routes__route_t *a, const routes__route_t *b) {
   return (b->verb != NULL) - (a->verb != NULL);
 }
 
-static int routes__hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static bool routes__utf8_valid(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned c = s[i];
-    size_t k;
-    unsigned min;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      k = 1, min = 0x80, c &= 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      k = 2, min = 0x800, c &= 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      k = 3, min = 0x10000, c &= 0x07;
-    } else {
-      return false;
-    }
-    if (i + k >= n)
-      return false;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xC0) != 0x80)
-        return false;
-      c = (c << 6) | (s[i + j] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-      return false;
-    i += k + 1;
-  }
-  return true;
-}
-
 /* Percent-decodes s[0..n) into the arena. `keep_slash`: %2F stays as the three characters (a
  * multi-segment variable, per http.proto). False on a bad escape, a NUL or invalid UTF-8. */
 static const char *routes__decode(arena_t *a, const char *s, size_t n, bool keep_slash) {
@@ -667,7 +626,7 @@ static const char *routes__decode(arena_t *a, const char *s, size_t n, bool keep
     }
     if (i + 2 >= n)
       return NULL;
-    int hi = routes__hexval(s[i + 1]), lo = routes__hexval(s[i + 2]);
+    int hi = text_hex_value(s[i + 1]), lo = text_hex_value(s[i + 2]);
     if (hi < 0 || lo < 0)
       return NULL;
     int v = hi * 16 + lo;
@@ -682,7 +641,7 @@ static const char *routes__decode(arena_t *a, const char *s, size_t n, bool keep
     i += 2;
   }
   *o = '\0';
-  return routes__utf8_valid((const unsigned char *)out, (size_t)(o - out)) ? out : NULL;
+  return text_utf8_valid(out, (size_t)(o - out)) ? out : NULL;
 }
 
 static bool routes__method_is(const char *m, size_t n, const char *want) {

@@ -14,6 +14,8 @@
  */
 #include "gateway/transcode/transcode.h"
 
+#include "core/common/text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -46,7 +48,6 @@ static void tc_ctx_init(tc_ctx_t *c, arena_t *a, const transcode_schema_t *schem
   c->plen = 0;
 }
 
-static size_t tc_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* Copies user text that an error message echoes (a key, an enum name): at most cap-1 bytes,
  * never half a character, '?' for bytes that are not UTF-8, so the error stays printable. */
@@ -55,7 +56,7 @@ static void tc_safe_copy(char *dst, size_t cap, const char *src) {
   size_t n = strlen(src), o = 0;
   uint32_t cp;
   while (n > 0) {
-    size_t k = tc_utf8_seq(p, n, &cp);
+    size_t k = text_utf8_next(p, n, &cp);
     size_t w = k ? k : 1;
     if (o + w >= cap)
       break;
@@ -129,49 +130,6 @@ static bool tc_fail_type(tc_ctx_t *c, const char *zh_what, const char *en_what) 
 
 /* ------------------------------------------------------------------------------------------ */
 /* Text helpers: UTF-8, base64, names                                                         */
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. Rejects overlong
- * forms, surrogates and code points above U+10FFFF, as RFC 3629 does. */
-static size_t tc_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
-  unsigned char b = s[0];
-  size_t len;
-  uint32_t v, min;
-  if (b < 0x80) {
-    *cp = b;
-    return 1;
-  } else if ((b & 0xE0) == 0xC0) {
-    len = 2, v = b & 0x1F, min = 0x80;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3, v = b & 0x0F, min = 0x800;
-  } else if ((b & 0xF8) == 0xF0) {
-    len = 4, v = b & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    v = (v << 6) | (s[i] & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-    return 0;
-  *cp = v;
-  return len;
-}
-
-static bool tc_utf8_valid(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  uint32_t cp;
-  while (n > 0) {
-    size_t k = tc_utf8_seq(p, n, &cp);
-    if (k == 0)
-      return false;
-    p += k, n -= k;
-  }
-  return true;
-}
 
 static const char tc_b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -741,7 +699,7 @@ static bool tc_text_into(tc_ctx_t *c, const ProtobufCFieldDescriptor *f, const c
                          void *dst) {
   switch (f->type) {
   case PROTOBUF_C_TYPE_STRING:
-    if (!tc_utf8_valid(s, strlen(s)))
+    if (!text_utf8_valid(s, strlen(s)))
       return tc_fail(c, EH_INVALID, "不是有效的 UTF-8 文本", "is not valid UTF-8");
     *(char **)dst = arena_strdup(c->a, s);
     return true;
@@ -1326,7 +1284,7 @@ static void tc_put_string(tc_buf_t *b, const char *s, size_t n) {
     }
     if (ch >= 0x80) {
       uint32_t cp;
-      size_t k = tc_utf8_seq(p + i, n - i, &cp);
+      size_t k = text_utf8_next(p + i, n - i, &cp);
       if (k > 0) {
         run += k, i += k;
         continue;
