@@ -32,6 +32,29 @@ const cfg_entry_t core_config_table[] = {
      "PEM CA file; when set, client certificates are requested and verified if presented", 0},
     {"shutdown.grace_ms", CFG_INT, F(shutdown_grace_ms), 0, 600000, "5000",
      "on SIGTERM, how long in-flight calls may take before they are cancelled", 0},
+    /* Per client IP. A campus often puts many users behind one NAT address, and `./dev test`
+     * runs every test from 127.0.0.1 against one core: the defaults are generous; a bucket of
+     * `burst` calls refills at `per_min`. */
+    {"ratelimit.enabled", CFG_BOOL, F(ratelimit_enabled), 0, 0, "true",
+     "rate-limit calls per client IP in Redis (Redis down: calls pass)", 0},
+    {"ratelimit.read_per_min", CFG_INT, F(ratelimit_read_per_min), 1, 10000000, "1200",
+     "reads per minute per client IP", 0},
+    {"ratelimit.read_burst", CFG_INT, F(ratelimit_read_burst), 1, 1000000, "300",
+     "reads a client IP may make at once", 0},
+    {"ratelimit.write_per_min", CFG_INT, F(ratelimit_write_per_min), 1, 10000000, "120",
+     "state-changing calls per minute per client IP and method", 0},
+    {"ratelimit.write_burst", CFG_INT, F(ratelimit_write_burst), 1, 1000000, "60",
+     "state-changing calls a client IP may make at once (per method)", 0},
+    {"ratelimit.login_per_min", CFG_INT, F(ratelimit_login_per_min), 1, 10000000, "20",
+     "login attempts per minute per client IP", 0},
+    {"ratelimit.login_burst", CFG_INT, F(ratelimit_login_burst), 1, 1000000, "10",
+     "login attempts a client IP may make at once", 0},
+    {"idempotency.ttl_s", CFG_INT, F(idempotency_ttl_s), 60, 30 * 86400, "86400",
+     "how long an idempotency key keeps its first answer", 0},
+    {"idempotency.stale_ms", CFG_INT, F(idempotency_stale_ms), 100, 86400000, "60000",
+     "a pending idempotency claim older than this may be taken over by a retry", 0},
+    {"idempotency.sweep_ms", CFG_INT, F(idempotency_sweep_ms), 100, 86400000, "300000",
+     "how often expired idempotency keys are deleted", 0},
 };
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);

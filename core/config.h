@@ -32,6 +32,18 @@ struct core_config {
   char *tls_key;
   char *tls_client_ca;
   long shutdown_grace_ms;
+  /* Rate limits per client IP (GCRA in Redis; core/rpc before dispatch). */
+  bool ratelimit_enabled;
+  long ratelimit_read_per_min;
+  long ratelimit_read_burst;
+  long ratelimit_write_per_min;
+  long ratelimit_write_burst;
+  long ratelimit_login_per_min;
+  long ratelimit_login_burst;
+  /* Idempotency keys (core/rpc, idempotency_keys table). */
+  long idempotency_ttl_s;
+  long idempotency_stale_ms;
+  long idempotency_sweep_ms;
 
   /* Not settings: facts of this process, filled by main before serving. */
   int64_t started_unix_ms;  /* wall clock at start */

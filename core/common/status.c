@@ -11,6 +11,7 @@ void eh_err_clear(eh_err_t *err) {
   err->code = EH_OK;
   err->message[0] = err->message_en[0] = err->detail[0] = '\0';
   err->nfields = 0;
+  err->retry_after_ms = 0;
 }
 
 static void eh__copy(char *dst, size_t cap, const char *src) {

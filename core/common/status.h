@@ -43,6 +43,7 @@ typedef struct eh_err {
   char detail[512];     /* log only */
   int nfields;
   eh_field_violation_t fields[EH_ERR_MAX_FIELDS];
+  long long retry_after_ms; /* > 0: the client may retry after this long (google.rpc.RetryInfo) */
 } eh_err_t;
 
 #define EH_ERR_INIT {.code = EH_OK}

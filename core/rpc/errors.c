@@ -28,7 +28,7 @@ void rpc_error_reply_build(arena_t *a, const eh_err_t *err, const char *language
   out->grpc_code = eh_status_to_grpc(code);
   out->message = en ? eng : zh;
 
-  Google__Protobuf__Any **details = arena_alloc(a, 2 * sizeof(*details));
+  Google__Protobuf__Any **details = arena_alloc(a, 3 * sizeof(*details));
   size_t nd = 0;
   if (err->nfields > 0) {
     Google__Rpc__BadRequest *br = arena_alloc(a, sizeof(*br));
@@ -44,6 +44,16 @@ void rpc_error_reply_build(arena_t *a, const eh_err_t *err, const char *language
     }
     details[nd++] = rpc__any(a, "type.googleapis.com/google.rpc.BadRequest", &br->base);
   }
+  /* RetryInfo only where a retry is expected to work after the delay (rate limits): the gateway
+   * turns it into an HTTP Retry-After header. */
+  Google__Protobuf__Duration delay = GOOGLE__PROTOBUF__DURATION__INIT;
+  Google__Rpc__RetryInfo ri = GOOGLE__RPC__RETRY_INFO__INIT;
+  if (err->retry_after_ms > 0) {
+    delay.seconds = err->retry_after_ms / 1000;
+    delay.nanos = (int32_t)(err->retry_after_ms % 1000) * 1000000;
+    ri.retry_delay = &delay;
+    details[nd++] = rpc__any(a, "type.googleapis.com/google.rpc.RetryInfo", &ri.base);
+  }
   Google__Rpc__LocalizedMessage lm = GOOGLE__RPC__LOCALIZED_MESSAGE__INIT;
   lm.locale = "en";
   lm.message = (char *)eng;
@@ -57,4 +67,18 @@ void rpc_error_reply_build(arena_t *a, const eh_err_t *err, const char *language
   out->details_len = protobuf_c_message_get_packed_size(&st.base);
   out->details = arena_alloc(a, out->details_len + 1);
   protobuf_c_message_pack(&st.base, out->details);
+}
+
+bool rpc_error_reply_from_status(arena_t *a, const uint8_t *status, size_t len,
+                                 rpc_error_reply_t *out) {
+  ProtobufCAllocator alloc = arena_pb_allocator(a);
+  Google__Rpc__Status *st = google__rpc__status__unpack(&alloc, len, status);
+  if (st == NULL || st->code <= 0 || st->code > 16)
+    return false;
+  out->grpc_code = st->code;
+  out->message = arena_strdup(a, st->message ? st->message : "");
+  out->details = arena_alloc(a, len + 1);
+  memcpy(out->details, status, len);
+  out->details_len = len;
+  return true;
 }

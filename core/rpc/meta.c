@@ -133,8 +133,11 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
     } else if (rpc__key_is(kv, "accept-language")) {
       call->language = rpc_language_pick(kv->value, kv->value_len);
     } else if (rpc__key_is(kv, "idempotency-key")) {
-      if (kv->value_len > 0 && kv->value_len <= 128)
-        call->idempotency_key = arena_strndup(a, kv->value, kv->value_len);
+      /* Kept even when malformed (too long: cut to 129 chars, still too long), so the call is
+       * refused instead of silently running without its key (core/rpc/gates.c checks it). */
+      if (kv->value_len > 0)
+        call->idempotency_key =
+            arena_strndup(a, kv->value, kv->value_len > 129 ? 129 : kv->value_len);
     }
   }
   if (rid && rpc_request_id_valid(rid->value, rid->value_len)) {

@@ -20,6 +20,18 @@ typedef enum {
 
 /* The method needs no login (others will require a valid session once identity lands). */
 #define RPC_METHOD_PUBLIC 1u
+/* The method changes state: it accepts an `idempotency-key` and a replay returns the first
+ * answer (server.c, core/rpc/idempotency.c). */
+#define RPC_METHOD_MUTATES 2u
+
+/* Which rate-limit budget a call spends (per client IP, in Redis). Rows name a class, never
+ * numbers: the rates come from config (ratelimit.*). */
+typedef enum {
+  RPC_LIMIT_READ,  /* ratelimit.read_per_min; the zero value, so a row that forgets is limited */
+  RPC_LIMIT_WRITE, /* ratelimit.write_per_min, per client IP and method */
+  RPC_LIMIT_LOGIN, /* ratelimit.login_per_min (for identity's login, later) */
+  RPC_LIMIT_NONE,  /* health and reflection: never limited (probes, tooling) */
+} rpc_limit_t;
 
 typedef struct rpc_method {
   const char *name; /* "/ehall.system.v1.System/GetInfo" */
@@ -27,7 +39,8 @@ typedef struct rpc_method {
   const ProtobufCMessageDescriptor *output;
   call_unary_fn handler; /* RPC_KIND_UNARY only */
   rpc_kind_t kind;
-  unsigned flags;
+  unsigned flags;    /* RPC_METHOD_* */
+  rpc_limit_t limit; /* rate-limit class */
 } rpc_method_t;
 
 extern const rpc_method_t rpc_methods[];

@@ -34,6 +34,7 @@
 #include "core/common/log.h"
 #include "core/config.h"
 #include "core/rpc/errors.h"
+#include "core/rpc/gates.h"
 #include "core/rpc/health.h"
 #include "core/rpc/meta.h"
 #include "core/rpc/methods.h"
@@ -121,6 +122,7 @@ struct rpc_server {
   atomic_int active;    /* calls matched and not finished yet */
   atomic_bool stopping; /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
+  rpc_sweeper_t *sweeper; /* deletes expired idempotency keys */
 };
 
 /* ---- small helpers ---- */
@@ -202,6 +204,13 @@ static grpc_byte_buffer *rpc__pack(const ProtobufCMessage *m) {
   return bb;
 }
 
+static grpc_byte_buffer *rpc__buffer(const uint8_t *bytes, size_t n) {
+  grpc_slice s = grpc_slice_from_copied_buffer((const char *)bytes, n);
+  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+  grpc_slice_unref(s);
+  return bb;
+}
+
 static size_t rpc__md_to_kv(const grpc_metadata_array *md, rpc_kv_t *kv, size_t cap) {
   size_t n = 0;
   for (size_t i = 0; i < md->count && n < cap; i++) {
@@ -214,6 +223,17 @@ static size_t rpc__md_to_kv(const grpc_metadata_array *md, rpc_kv_t *kv, size_t 
   return n;
 }
 
+/* Stores an error's message and grpc-status-details-bin trailer in c so they live until the
+ * batch completes. Returns the grpc status code. */
+static int rpc__prepare_error(rpc_ctx_t *c, const rpc_error_reply_t *er) {
+  c->status_details = grpc_slice_from_copied_string(er->message);
+  c->has_status_details = true;
+  c->trailer.key = grpc_slice_from_static_string("grpc-status-details-bin");
+  c->trailer.value = grpc_slice_from_copied_buffer((const char *)er->details, er->details_len);
+  c->has_trailer = true;
+  return er->grpc_code;
+}
+
 /* Stores the status message and, on error, the grpc-status-details-bin trailer in c so they
  * live until the batch completes. Returns the grpc status code. */
 static int rpc__prepare_status(rpc_ctx_t *c, arena_t *a, const eh_err_t *err, const char *lang) {
@@ -224,12 +244,7 @@ static int rpc__prepare_status(rpc_ctx_t *c, arena_t *a, const eh_err_t *err, co
   }
   rpc_error_reply_t er;
   rpc_error_reply_build(a, err, lang, &er);
-  c->status_details = grpc_slice_from_copied_string(er.message);
-  c->has_status_details = true;
-  c->trailer.key = grpc_slice_from_static_string("grpc-status-details-bin");
-  c->trailer.value = grpc_slice_from_copied_buffer((const char *)er.details, er.details_len);
-  c->has_trailer = true;
-  return er.grpc_code;
+  return rpc__prepare_error(c, &er);
 }
 
 /* The last batch of a call: [initial metadata], [message], status, close. */
@@ -334,29 +349,57 @@ static void rpc__unary(rpc_ctx_t *c) {
 
   eh_err_t err = EH_ERR_INIT;
   ProtobufCMessage *req = NULL, *resp = NULL;
-  if (c->payload != NULL) {
+  rpc_idem_t idem = {0};
+  /* Rate limit first: a throttled call costs no unpacking and no PostgreSQL. */
+  bool go = rpc_gate_ratelimit(&call, m, &err);
+  if (go && c->payload != NULL) {
     size_t len = 0;
     uint8_t *bytes = rpc__read_payload(a, c->payload, &len);
     ProtobufCAllocator alloc = arena_pb_allocator(a);
     if (bytes != NULL)
       req = protobuf_c_message_unpack(m->input, &alloc, len, bytes);
   }
-  if (req == NULL) {
+  if (!go) {
+  } else if (req == NULL) {
     eh_err_set(&err, EH_INVALID, NULL, "请求无法解析", "malformed request");
     eh_err_detail(&err, "request did not unpack as %s", m->input->name);
   } else if (call_ms_left(&call) <= 0) {
     eh_err_set(&err, EH_DEADLINE, NULL, "请求超时", "deadline exceeded");
     eh_err_detail(&err, "deadline passed before the handler ran");
-  } else {
+  } else if (rpc_gate_idem_begin(&call, m, req, &idem, &err) && !idem.replay) {
     m->handler(&call, req, &resp, &err);
     if (eh_ok(&err) && resp == NULL) {
       eh_err_set(&err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
       eh_err_detail(&err, "handler returned neither a reply nor an error");
     }
   }
-  if (eh_ok(&err))
-    c->reply = rpc__pack(resp);
-  int code = rpc__prepare_status(c, a, &err, call.language);
+  int code;
+  if (idem.replay) {
+    /* The first answer of this key, byte for byte (the same receipt, or the same error). */
+    rpc_error_reply_t er;
+    if (idem.replay_code == GRPC_STATUS_OK) {
+      c->reply = rpc__buffer(idem.replay_bytes, idem.replay_len);
+      code = rpc__prepare_status(c, a, NULL, NULL);
+    } else if (rpc_error_reply_from_status(a, idem.replay_bytes, idem.replay_len, &er)) {
+      code = rpc__prepare_error(c, &er);
+    } else {
+      eh_err_set(&err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+      eh_err_detail(&err, "recorded idempotent error is not a google.rpc.Status");
+      code = rpc__prepare_status(c, a, &err, call.language);
+    }
+  } else if (eh_ok(&err)) {
+    size_t n = protobuf_c_message_get_packed_size(resp);
+    uint8_t *bytes = arena_alloc(a, n + 1);
+    protobuf_c_message_pack(resp, bytes);
+    rpc_gate_idem_finish(&call, &idem, &err, GRPC_STATUS_OK, bytes, n);
+    c->reply = rpc__buffer(bytes, n);
+    code = rpc__prepare_status(c, a, NULL, NULL);
+  } else {
+    rpc_error_reply_t er;
+    rpc_error_reply_build(a, &err, call.language, &er);
+    rpc_gate_idem_finish(&call, &idem, &err, er.grpc_code, er.details, er.details_len);
+    code = rpc__prepare_error(c, &er);
+  }
   rpc__finish(c, code);
   if (!eh_ok(&err))
     rpc__log_failure(m->name, &err, code, started);
@@ -763,6 +806,7 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
   rpc_health_start(s->pg);
+  s->sweeper = rpc_sweeper_start(s->pg, s->cfg);
   grpc_server_start(s->srv);
   s->started = true;
   for (int i = 0; i < s->nworkers; i++) {
@@ -848,6 +892,8 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
       s->workers[i].started = false;
     }
   rpc_health_stop();
+  rpc_sweeper_stop(s->sweeper);
+  s->sweeper = NULL;
   LOG_INFO("rpc", "server stopped");
 }
 

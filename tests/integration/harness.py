@@ -249,6 +249,8 @@ def grpc_modules():
     ns = types.SimpleNamespace()
     ns.system_pb2 = importlib.import_module("ehall.system.v1.system_pb2")
     ns.system_pb2_grpc = importlib.import_module("ehall.system.v1.system_pb2_grpc")
+    ns.feedback_pb2 = importlib.import_module("ehall.feedback.v1.feedback_pb2")
+    ns.feedback_pb2_grpc = importlib.import_module("ehall.feedback.v1.feedback_pb2_grpc")
     ns.health_pb2 = _import_path(out, "grpc/health/v1/health_pb2.py", "ehall_gen_health_pb2")
     ns.health_pb2_grpc = _import_path(out, "grpc/health/v1/health_pb2_grpc.py", "ehall_gen_health_pb2_grpc",
                                       {"grpc.health.v1.health_pb2": ns.health_pb2})

@@ -145,8 +145,9 @@ class GatewayHttpTest(unittest.TestCase):
         self.assertEqual(st, 400)
         self.assertErrorShape(b, 3)
 
-    # Until a POST route with body "*" exists (the identity API), the 415/400 body paths are
-    # exercised as far as a GET route allows: a body on a route without one is not parsed.
+    # The body paths of a POST route with body "*" (malformed JSON → 400, wrong Content-Type →
+    # 415, unknown field / wrong type → 400 naming it) are tested on the first such route, in
+    # test_feedback.py.
 
     def test_core_down_maps_to_503_code_14(self):
         st, h, b = self.get(INFO, gw=self.down)

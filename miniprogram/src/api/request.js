@@ -44,6 +44,42 @@ export function newRequestId() {
   return id
 }
 
+// A random (version 4) UUID, e.g. for an Idempotency-Key: crypto.getRandomValues where the
+// platform has it (browsers), Math.random otherwise (the mini-program runtime). A key only has
+// to be unlikely to repeat for one user, not secret.
+export function newUuid() {
+  const bytes = new Array(16)
+  const c = typeof crypto !== 'undefined' && crypto && crypto.getRandomValues ? crypto : null
+  if (c) {
+    const a = new Uint8Array(16)
+    c.getRandomValues(a)
+    for (let i = 0; i < 16; i++) bytes[i] = a[i]
+  } else {
+    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256)
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40
+  bytes[8] = (bytes[8] & 0x3f) | 0x80
+  const hex = bytes.map((b) => (b < 16 ? '0' : '') + b.toString(16)).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+// The field errors of an ApiError (google.rpc.BadRequest fieldViolations in its details) as
+// { field: message }, first message per field; {} when it has none. Field names are the
+// API's (proto field names, e.g. "content"), so a form maps them to its inputs.
+export function fieldErrorsOf(err) {
+  const out = {}
+  const details = (err && Array.isArray(err.details) && err.details) || []
+  for (const d of details) {
+    if (!d || typeof d['@type'] !== 'string' || !d['@type'].endsWith('google.rpc.BadRequest')) continue
+    for (const v of d.fieldViolations || []) {
+      if (v && typeof v.field === 'string' && v.field && !(v.field in out)) {
+        out[v.field] = typeof v.description === 'string' && v.description ? v.description : err.message
+      }
+    }
+  }
+  return out
+}
+
 function storedToken() {
   try {
     return uni.getStorageSync(TOKEN_STORAGE_KEY) || ''
@@ -84,14 +120,14 @@ export function errorFromReply(statusCode, body, requestId) {
   return new ApiError(`请求失败（HTTP ${statusCode}），请稍后重试`, { code, status: statusCode, requestId })
 }
 
-// apiRequest({ method, path, data, timeout }) resolves with the decoded JSON body of a 2xx
-// reply and rejects with an ApiError otherwise. `path` starts with "/api/".
-export function apiRequest({ method = 'GET', path, data, timeout = REQUEST_TIMEOUT_MS }) {
+// apiRequest({ method, path, data, timeout, headers }) resolves with the decoded JSON body of a
+// 2xx reply and rejects with an ApiError otherwise. `path` starts with "/api/". `headers` adds
+// request headers (e.g. Idempotency-Key); it cannot replace x-request-id or the token.
+export function apiRequest({ method = 'GET', path, data, timeout = REQUEST_TIMEOUT_MS, headers }) {
   const requestId = newRequestId()
-  const header = {
-    'x-request-id': requestId,
-    accept: 'application/json',
-  }
+  const header = { ...(headers || {}) }
+  header['x-request-id'] = requestId
+  header.accept = 'application/json'
   if (data !== undefined && method !== 'GET') header['content-type'] = 'application/json'
   const token = storedToken()
   if (token) header.authorization = `Bearer ${token}`

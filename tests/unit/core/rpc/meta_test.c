@@ -47,6 +47,16 @@ static void test_parse_defaults_and_values(void) {
   CHECK_STR(c.language, "en");
   CHECK_STR(c.idempotency_key, "k-9");
 
+  /* A key too long is kept (cut to 129 chars) so the gate refuses it instead of the call
+   * running without its key. */
+  char longkey[301];
+  memset(longkey, 'k', 300);
+  longkey[300] = '\0';
+  rpc_kv_t lk[] = {KV("idempotency-key", longkey)};
+  c = parse(a, lk, 1, NULL);
+  CHECK(c.idempotency_key != NULL);
+  CHECK_INT(c.idempotency_key ? strlen(c.idempotency_key) : 0, 129);
+
   rpc_kv_t bad[] = {KV("authorization", "Basic abc"), KV("x-request-id", "no spaces allowed"),
                     KV("accept-language", "english")};
   c = parse(a, bad, 3, NULL);
