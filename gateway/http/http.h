@@ -24,8 +24,8 @@ typedef struct http_config {
   const char *static_dir; /* H5 build; may not exist (then only the API is served) */
   size_t body_max_bytes;
   size_t header_max_bytes;
-  long header_timeout_ms; /* a request (line, headers and body) must arrive within it */
-  long body_timeout_ms;   /* idle time allowed on an HTTP/2 connection */
+  long header_timeout_ms; /* HTTP/1: the head must arrive within it after its first byte */
+  long body_timeout_ms;   /* HTTP/1: the body within it after the head (else 408); HTTP/2: idle */
   long deadline_ms;       /* deadline of every gRPC call */
   const char *cors_origins; /* comma-separated allowed origins, "" for none */
   const char *core_secret;  /* sent as x-ehall-gateway-secret; "" or NULL: not sent */

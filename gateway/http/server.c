@@ -1,12 +1,11 @@
 /*
- * server.c — h2o event loops, request dispatch, the one error writer and the response filter.
+ * server.c — h2o event loops and their lifecycle, the request entry (limits h2o does not
+ * enforce, dispatch), the response filter and the HTTP/1 body timer.
  *
- * Lifecycle of an API request (see README.md in this folder): on_req parses and transcodes on
- * the loop thread, starts the gRPC call and returns; the client's completion thread posts the
- * result to the loop's multithread queue; the loop writes the response. The per-request state
- * lives in h2o's request pool with a dispose hook, so a result that arrives after the client
- * went away is dropped instead of touching freed memory.
- * Never logs bodies, query strings or the Authorization header.
+ * The other files of this folder: reply.c (every answer and the one error writer), proxy.c
+ * (JSON ⇄ gRPC), static.c (files, /metrics, /openapi.json); internal.h holds what they share.
+ * The lifecycle of a request is in README.md. Never logs bodies, query strings or the
+ * Authorization header.
  */
 #include "gateway/http/http.h"
 
@@ -15,141 +14,24 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <h2o.h>
+#include <h2o/http1.h>
 
-#include "core/common/arena.h"
 #include "core/common/log.h"
-#include "gateway/http/metrics.h"
-#include "gateway/http/schema.h"
+#include "gateway/http/errors.h"
+#include "gateway/http/internal.h"
 #include "gateway/http/util.h"
-#include "gateway/transcode/transcode.h"
-#include "google/rpc/error_details.pb-c.h"
-#include "google/rpc/status.pb-c.h"
-#include "grpc/health/v1/health.pb-c.h"
 
-/* Fixed metric labels; route i is label HTTP_LABEL_ROUTES + i. */
-enum { HTTP_LABEL_NONE, HTTP_LABEL_STATIC, HTTP_LABEL_HEALTHZ, HTTP_LABEL_METRICS,
-       HTTP_LABEL_OPENAPI, HTTP_LABEL_PREFLIGHT, HTTP_LABEL_ROUTES };
-
-#define HTTP_MAX_ORIGINS 16
-
-static const char http__csp[] =
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self'; "
-    "media-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-    "form-action 'self'";
-
-typedef struct http_thread http_thread_t;
-
-struct http_server {
-  http_config_t cfg;
-  char *origins[HTTP_MAX_ORIGINS];
-  int norigins;
-  const routes_t *routes;
-  http_schema_t *schema;
-  client_pool_t *client;
-  metrics_t *metrics;
-  h2o_globalconf_t globalconf;
-  int listen_fd;
-  int port;
-  atomic_bool stopping;
-  long grace_ms;
-  http_thread_t *threads;
-  int nthreads;
-  pthread_mutex_t openapi_lock;
-  pthread_mutex_t done_lock; /* loop threads report the end of their loop */
-  pthread_cond_t done_cond;
-  int nstarted, ndone;
-  char *openapi; /* built once, then read-only */
-  size_t openapi_len;
-};
-
-struct http_thread {
-  http_server_t *srv;
-  int index;
-  pthread_t tid;
-  h2o_evloop_t *loop;
-  h2o_context_t ctx;
-  h2o_accept_ctx_t accept_ctx;
-  h2o_socket_t *listener;
-  h2o_multithread_queue_t *queue;
-  h2o_multithread_receiver_t results;
-  long in_flight; /* calls waiting for the core; loop thread only */
-};
-
-typedef struct http_call http_call_t;
-
-/* Per request, in h2o's request pool (freed with the request). */
-typedef struct http_req {
-  h2o_req_t *req;
-  http_thread_t *t;
-  arena_t *arena;
-  http_call_t *call; /* pending gRPC call, or NULL */
-  size_t label;
-  struct timespec start;
-  char rid[65];
-  bool english;
-  bool cors; /* the Origin is allowed: add CORS headers */
-  h2o_iovec_t origin;
-} http_req_t;
-
-typedef enum { HTTP_CALL_API, HTTP_CALL_HEALTH } http_call_kind_t;
-
-struct http_call {
-  h2o_multithread_message_t msg; /* first: the queue hands back this pointer */
-  http_thread_t *t;
-  http_req_t *hr; /* NULL once the request was disposed */
-  http_call_kind_t kind;
-  const route_method_t *route;
-  client_result_t *res;
-};
-
-static __thread http_thread_t *http__self;
+__thread http_thread_t *http__self;
+__thread http_req_t *http__sending;
+/* A destroyed server whose loops still exist (parked): kept reachable until exit. */
 static http_server_t *http__retired;
-/* The request whose response is being started right now (read by the filter). */
-static __thread http_req_t *http__sending;
-
-static const char *http__reason(int status) {
-  switch (status) {
-  case 200: return "OK";
-  case 204: return "No Content";
-  case 304: return "Not Modified";
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 409: return "Conflict";
-  case 413: return "Payload Too Large";
-  case 415: return "Unsupported Media Type";
-  case 429: return "Too Many Requests";
-  case 431: return "Request Header Fields Too Large";
-  case 499: return "Client Closed Request";
-  case 501: return "Not Implemented";
-  case 503: return "Service Unavailable";
-  case 504: return "Gateway Timeout";
-  default: return status < 500 ? "Client Error" : "Internal Server Error";
-  }
-}
-
-static void http__header(h2o_req_t *req, const char *name, const char *value) {
-  h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, value,
-                        strlen(value));
-}
-
-static h2o_iovec_t http__req_header(h2o_req_t *req, const char *name, size_t len) {
-  ssize_t i = h2o_find_header_by_str(&req->headers, name, len, -1);
-  return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
-}
 
 static double http__elapsed(const struct timespec *start) {
   struct timespec now;
@@ -157,114 +39,32 @@ static double http__elapsed(const struct timespec *start) {
   return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* ---- responses ------------------------------------------------------------------------ */
-
-static void http__send(http_req_t *hr, int status, const char *ctype, const char *body, size_t len) {
-  h2o_req_t *req = hr->req;
-  req->res.status = status;
-  req->res.reason = http__reason(status);
-  if (ctype)
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
-  req->res.content_length = len;
-  http__sending = hr;
-  h2o_send_inline(req, body, len);
-  http__sending = NULL;
-}
-
-static void http__send_json(http_req_t *hr, int status, const char *json, size_t len) {
-  http__send(hr, status, "application/json; charset=utf-8", json, len);
-}
-
-static Google__Protobuf__Any *http__any(arena_t *a, const ProtobufCMessage *m) {
-  Google__Protobuf__Any *any = arena_alloc(a, sizeof(*any));
-  google__protobuf__any__init(any);
-  any->type_url = arena_printf(a, "type.googleapis.com/%s", m->descriptor->name);
-  any->value.len = protobuf_c_message_get_packed_size(m);
-  any->value.data = arena_alloc(a, any->value.len + 1);
-  protobuf_c_message_pack(m, any->value.data);
-  return any;
-}
-
-/* The one error writer: prints a google.rpc.Status through the transcoder, so an error from
- * the gateway and one from the core have the same shape. */
-static void http__send_status(http_req_t *hr, int http_status, const Google__Rpc__Status *st) {
-  eh_err_t perr = EH_ERR_INIT;
-  size_t len = 0;
-  char *json = transcode_pb_to_json(hr->arena, http_schema_get(hr->t->srv->schema),
-                                    &st->base, &len, &perr);
-  if (json == NULL) {
-    /* A detail of a type we cannot print: keep code and message, drop the details. */
-    LOG_WARN("http", "error details not printable code=%d", st->code);
-    Google__Rpc__Status bare = *st;
-    bare.n_details = 0;
-    bare.details = NULL;
-    eh_err_clear(&perr);
-    json = transcode_pb_to_json(hr->arena, http_schema_get(hr->t->srv->schema), &bare.base, &len,
-                                &perr);
-    if (json == NULL)
-      abort(); /* google.rpc.Status without details always prints */
-  }
-  http__send_json(hr, http_status, json, len);
-}
-
-/* An error made by the gateway itself: same details as the core sends (BadRequest for field
- * violations, LocalizedMessage with the English text). */
-static void http__send_err_code(http_req_t *hr, int http_status, int grpc_code, const eh_err_t *err) {
-  arena_t *a = hr->arena;
-  Google__Rpc__Status st;
-  google__rpc__status__init(&st);
-  st.code = grpc_code;
-  st.message = (char *)(hr->english ? err->message_en : err->message);
-  st.details = arena_alloc(a, 2 * sizeof(*st.details));
-  if (err->nfields > 0) {
-    Google__Rpc__BadRequest *br = arena_alloc(a, sizeof(*br));
-    google__rpc__bad_request__init(br);
-    br->field_violations = arena_alloc(a, (size_t)err->nfields * sizeof(*br->field_violations));
-    for (int i = 0; i < err->nfields; i++) {
-      Google__Rpc__BadRequest__FieldViolation *fv = arena_alloc(a, sizeof(*fv));
-      google__rpc__bad_request__field_violation__init(fv);
-      fv->field = (char *)err->fields[i].field;
-      fv->description = (char *)(hr->english ? err->fields[i].message_en : err->fields[i].message);
-      br->field_violations[br->n_field_violations++] = fv;
-    }
-    st.details[st.n_details++] = http__any(a, &br->base);
-  }
-  Google__Rpc__LocalizedMessage lm;
-  google__rpc__localized_message__init(&lm);
-  lm.locale = "en";
-  lm.message = (char *)err->message_en;
-  st.details[st.n_details++] = http__any(a, &lm.base);
-  http__send_status(hr, http_status, &st);
-}
-
-static void http__send_err(http_req_t *hr, int http_status, const eh_err_t *err) {
-  http__send_err_code(hr, http_status, eh_status_to_grpc(err->code), err);
-}
-
-#define HTTP_ERR(hr, http_status, code, zh, en)                                                   \
-  do {                                                                                            \
-    eh_err_t e__ = EH_ERR_INIT;                                                                   \
-    eh_err_set(&e__, code, NULL, zh, en);                                                         \
-    http__send_err(hr, http_status, &e__);                                                        \
-  } while (0)
-
 /* ---- the filter: headers on every response, metrics and the access log ----------------- */
 
 static void http__on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot) {
   http_thread_t *t = http__self;
   http_req_t *hr = http__sending;
-  char rid[33];
+  char rid[65];
   const char *rid_s = hr ? hr->rid : NULL;
   if (rid_s == NULL) {
-    http_request_id_generate(rid);
+    /* h2o's own answer (the handler never ran): keep the client's id if it is a valid one. */
+    h2o_iovec_t v = http__req_header(req, H2O_STRLIT("x-request-id"));
+    if (v.base != NULL && http_request_id_valid(v.base, v.len)) {
+      memcpy(rid, v.base, v.len);
+      rid[v.len] = '\0';
+    } else {
+      http_request_id_generate(rid);
+    }
     rid_s = rid;
   }
-  http__header(req, "x-request-id", rid_s);
+  http__header(req, "x-request-id", rid_s); /* copied: `rid` may be this frame's buffer */
   http__header(req, "x-content-type-options", "nosniff");
   http__header(req, "referrer-policy", "same-origin");
   http__header(req, "x-frame-options", "DENY");
   if (t != NULL) {
     http_server_t *s = t->srv;
+    if (hr == NULL && req->res.status >= 400)
+      slot = http__replace_h2o_error(s, req, slot);
     if (s->norigins > 0)
       http__header(req, "vary", "Origin");
     if (hr && hr->cors) {
@@ -300,397 +100,6 @@ static void http__on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostre
     }
   }
   h2o_setup_next_ostream(req, slot);
-}
-
-/* ---- gRPC calls ----------------------------------------------------------------------- */
-
-static void http__req_dispose(void *p) {
-  http_req_t *hr = p;
-  if (hr->call != NULL)
-    hr->call->hr = NULL; /* the result will be dropped when it arrives */
-  arena_destroy(hr->arena);
-}
-
-/* On the client's completion thread: hand over to the loop that owns the request. */
-static void http__on_call_done(void *user, client_result_t *res) {
-  http_call_t *c = user;
-  c->res = res;
-  h2o_multithread_send_message(&c->t->results, &c->msg);
-}
-
-static void http__start_call(http_req_t *hr, http_call_kind_t kind, const route_method_t *route,
-                             const char *method, const ProtobufCMessage *msg) {
-  http_server_t *s = hr->t->srv;
-  h2o_req_t *req = hr->req;
-  size_t len = protobuf_c_message_get_packed_size(msg);
-  uint8_t *buf = arena_alloc(hr->arena, len + 1);
-  protobuf_c_message_pack(msg, buf);
-
-  client_md_t md[8];
-  size_t n = 0;
-  md[n++] = (client_md_t){"x-request-id", hr->rid};
-  char ip[NI_MAXHOST];
-  struct sockaddr_storage ss;
-  socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-  if (sl > 0 && h2o_socket_getnumerichost((struct sockaddr *)&ss, sl, ip) != SIZE_MAX)
-    md[n++] = (client_md_t){"x-forwarded-for", arena_strdup(hr->arena, ip)};
-  if (s->cfg.core_secret && *s->cfg.core_secret)
-    md[n++] = (client_md_t){"x-ehall-gateway-secret", s->cfg.core_secret};
-  static const char *const fwd[][2] = {{"authorization", "authorization"},
-                                       {"accept-language", "accept-language"},
-                                       {"idempotency-key", "idempotency-key"}};
-  for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
-    h2o_iovec_t v = http__req_header(req, fwd[i][0], strlen(fwd[i][0]));
-    if (v.base != NULL)
-      md[n++] = (client_md_t){fwd[i][1], arena_strndup(hr->arena, v.base, v.len)};
-  }
-
-  http_call_t *c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    abort();
-  c->t = hr->t;
-  c->hr = hr;
-  c->kind = kind;
-  c->route = route;
-  hr->call = c;
-  hr->t->in_flight++;
-  metrics_in_flight_add(s->metrics, 1);
-  client_call_start(s->client, method, buf, len, md, n, s->cfg.deadline_ms, http__on_call_done, c);
-}
-
-/* Walks `path` ("a.b") through message fields of `msg`, for response_body. */
-static const ProtobufCMessage *http__sub_message(const ProtobufCMessage *msg, const char *path) {
-  char seg[128];
-  while (msg != NULL && *path) {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
-    if (n >= sizeof(seg))
-      return NULL;
-    memcpy(seg, path, n);
-    seg[n] = '\0';
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, seg);
-    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
-      return NULL;
-    msg = *(const ProtobufCMessage *const *)((const char *)msg + f->offset);
-    path = dot ? dot + 1 : path + n;
-  }
-  return msg;
-}
-
-static void http__finish_api(http_req_t *hr, const route_method_t *route, client_result_t *res) {
-  http_server_t *s = hr->t->srv;
-  const transcode_schema_t *schema = http_schema_get(s->schema);
-  if (res->code != 0) {
-    metrics_grpc_error(s->metrics, hr->t->index, res->code);
-    Google__Rpc__Status *st = NULL;
-    if (res->details_bin != NULL) {
-      ProtobufCAllocator al = arena_pb_allocator(hr->arena);
-      st = google__rpc__status__unpack(&al, res->details_len, res->details_bin);
-    }
-    if (st == NULL) {
-      /* Not an answer of the core's handlers (transport failure, deadline, gRPC's own error):
-       * its text is for operators, so log it and show the user a message of ours. */
-      LOG_WARN("http", "core call failed method=%s code=%d message=%s", route->grpc_path, res->code,
-               res->message);
-      eh_err_t e = EH_ERR_INIT;
-      if (res->code == 14)
-        eh_err_set(&e, EH_UNAVAILABLE, NULL, "服务暂时不可用，请稍后重试",
-                   "the service is unavailable, please retry later");
-      else if (res->code == 4)
-        eh_err_set(&e, EH_DEADLINE, NULL, "服务响应超时，请稍后重试",
-                   "the service did not answer in time, please retry later");
-      else
-        eh_err_set(&e, EH_INTERNAL, NULL, "服务内部错误", "internal error");
-      http__send_err_code(hr, http_status_from_grpc(res->code), res->code, &e);
-      return;
-    }
-    st->code = res->code; /* the status line is authoritative */
-    st->message = arena_strdup(hr->arena, res->message);
-    http__send_status(hr, http_status_from_grpc(res->code), st);
-    return;
-  }
-  ProtobufCAllocator al = arena_pb_allocator(hr->arena);
-  ProtobufCMessage *out =
-      protobuf_c_message_unpack(route->output, &al, res->payload_len, res->payload);
-  if (out == NULL) {
-    LOG_ERROR("http", "core answered an undecodable message method=%s", route->grpc_path);
-    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-    return;
-  }
-  const ProtobufCMessage *body = out;
-  if (route->response_body != NULL && strcmp(route->response_body, "*") != 0) {
-    body = http__sub_message(out, route->response_body);
-    if (body == NULL)
-      body = transcode_message_new(hr->arena,
-                                   transcode_field_at(schema, route->output, route->response_body)
-                                       ? transcode_field_at(schema, route->output, route->response_body)->descriptor
-                                       : route->output);
-  }
-  eh_err_t err = EH_ERR_INIT;
-  size_t len = 0;
-  char *json = transcode_pb_to_json(hr->arena, schema, body, &len, &err);
-  if (json == NULL) {
-    LOG_ERROR("http", "response not printable method=%s detail=%s", route->grpc_path, err.detail);
-    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-    return;
-  }
-  http__send_json(hr, 200, json, len);
-}
-
-static void http__finish_health(http_req_t *hr, client_result_t *res) {
-  http_server_t *s = hr->t->srv;
-  Grpc__Health__V1__HealthCheckResponse *hc = NULL;
-  if (res->code == 0) {
-    ProtobufCAllocator al = arena_pb_allocator(hr->arena);
-    hc = grpc__health__v1__health_check_response__unpack(&al, res->payload_len, res->payload);
-  } else {
-    metrics_grpc_error(s->metrics, hr->t->index, res->code);
-  }
-  bool up = hc != NULL && hc->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-  if (!up) {
-    hc = arena_alloc(hr->arena, sizeof(*hc));
-    grpc__health__v1__health_check_response__init(hc);
-    hc->status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
-  }
-  eh_err_t err = EH_ERR_INIT;
-  size_t len = 0;
-  char *json = transcode_pb_to_json(hr->arena, http_schema_get(s->schema), &hc->base, &len, &err);
-  if (json == NULL) {
-    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-    return;
-  }
-  http__send_json(hr, up ? 200 : 503, json, len);
-}
-
-static void http__on_results(h2o_multithread_receiver_t *r, h2o_linklist_t *messages) {
-  while (!h2o_linklist_is_empty(messages)) {
-    h2o_multithread_message_t *m =
-        H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
-    h2o_linklist_unlink(&m->link);
-    http_call_t *c = (http_call_t *)m;
-    http_thread_t *t = c->t;
-    t->in_flight--;
-    metrics_in_flight_add(t->srv->metrics, -1);
-    if (c->hr != NULL) {
-      http_req_t *hr = c->hr;
-      hr->call = NULL;
-      log_set_request_id(hr->rid);
-      if (c->kind == HTTP_CALL_HEALTH)
-        http__finish_health(hr, c->res);
-      else
-        http__finish_api(hr, c->route, c->res);
-      log_set_request_id(NULL);
-    }
-    client_result_free(c->res);
-    free(c);
-  }
-}
-
-/* ---- API requests --------------------------------------------------------------------- */
-
-static size_t http__route_label(const http_server_t *s, const route_method_t *route) {
-  size_t n = routes_count(s->routes);
-  for (size_t i = 0; i < n; i++)
-    if (routes_at(s->routes, i) == route)
-      return HTTP_LABEL_ROUTES + i;
-  return HTTP_LABEL_NONE;
-}
-
-static bool http__is_json(h2o_iovec_t ct) {
-  static const char want[] = "application/json";
-  if (ct.len < sizeof(want) - 1 || strncasecmp(ct.base, want, sizeof(want) - 1) != 0)
-    return false;
-  return ct.len == sizeof(want) - 1 || ct.base[sizeof(want) - 1] == ';' ||
-         ct.base[sizeof(want) - 1] == ' ';
-}
-
-static bool http__bound(const route_match_t *mt, const char *key) {
-  for (int i = 0; i < mt->nvars; i++)
-    if (strcmp(mt->vars[i].field_path, key) == 0)
-      return true;
-  const char *body = mt->route->body;
-  if (body != NULL) {
-    if (strcmp(body, "*") == 0)
-      return true;
-    size_t bl = strlen(body);
-    if (strncmp(key, body, bl) == 0 && (key[bl] == '\0' || key[bl] == '.'))
-      return true;
-  }
-  return false;
-}
-
-static void http__api(http_req_t *hr) {
-  http_server_t *s = hr->t->srv;
-  h2o_req_t *req = hr->req;
-  arena_t *a = hr->arena;
-  const transcode_schema_t *schema = http_schema_get(s->schema);
-  size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-  route_match_t mt;
-  char allow[128] = "";
-  route_result_t rr = routes_match(s->routes, a, req->method.base, req->method.len, req->path.base,
-                                   plen, &mt, allow, sizeof(allow));
-  if (rr == ROUTE_NOT_FOUND) {
-    HTTP_ERR(hr, 404, EH_NOT_FOUND, "未找到该接口", "no such endpoint");
-    return;
-  }
-  if (rr == ROUTE_METHOD_NOT_ALLOWED) {
-    http__header(req, "allow", allow);
-    HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该接口不支持此请求方法",
-             "this endpoint does not accept this method");
-    return;
-  }
-  const route_method_t *route = mt.route;
-  hr->label = http__route_label(s, route);
-  eh_err_t err = EH_ERR_INIT;
-  ProtobufCMessage *msg = NULL;
-
-  bool has_body = req->entity.base != NULL && req->entity.len > 0;
-  if (route->body != NULL && has_body &&
-      !http__is_json(http__req_header(req, H2O_STRLIT("content-type")))) {
-    HTTP_ERR(hr, 415, EH_INVALID, "请求体必须是 JSON（Content-Type: application/json）",
-             "the body must be JSON (Content-Type: application/json)");
-    return;
-  }
-  if (route->body != NULL && strcmp(route->body, "*") == 0) {
-    msg = transcode_json_to_pb(a, schema, route->input, has_body ? req->entity.base : "",
-                               has_body ? req->entity.len : 0, &err);
-  } else {
-    msg = transcode_message_new(a, route->input);
-    if (route->body != NULL && has_body) {
-      const ProtobufCFieldDescriptor *f = transcode_field_at(schema, route->input, route->body);
-      ProtobufCMessage *sub = NULL;
-      if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE) {
-        LOG_ERROR("http", "route body field is not a message route=%s", route->path_template);
-        HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-        return;
-      }
-      sub = transcode_json_to_pb(a, schema, f->descriptor, req->entity.base, req->entity.len, &err);
-      if (sub == NULL || !transcode_set_field_message(a, schema, msg, route->body, sub, &err))
-        msg = NULL;
-    }
-  }
-  if (msg == NULL) {
-    if (err.code == EH_OK)
-      eh_err_set(&err, EH_INVALID, NULL, "请求体不是有效的 JSON", "the body is not valid JSON");
-    http__send_err(hr, http_status_from_grpc(eh_status_to_grpc(err.code)), &err);
-    return;
-  }
-  for (int i = 0; i < mt.nvars; i++) {
-    if (!transcode_set_field_text(a, schema, msg, mt.vars[i].field_path, mt.vars[i].value, &err)) {
-      http__send_err(hr, 400, &err);
-      return;
-    }
-  }
-  if (req->query_at != SIZE_MAX) {
-    http_param_t *ps;
-    int np = http_query_parse(a, req->path.base + req->query_at + 1,
-                              req->path.len - req->query_at - 1, &ps, &err);
-    if (np < 0) {
-      http__send_err(hr, 400, &err);
-      return;
-    }
-    for (int i = 0; i < np; i++) {
-      eh_err_t ferr = EH_ERR_INIT;
-      if (http__bound(&mt, ps[i].key) ||
-          !transcode_set_field_text(a, schema, msg, ps[i].key, ps[i].value, &ferr)) {
-        if (err.code == EH_OK)
-          eh_err_set(&err, EH_INVALID, NULL, "查询参数 %s 无效或不被该接口接受",
-                     "query parameter %s is unknown or not accepted here", ps[i].key);
-        eh_err_add_field(&err, ps[i].key,
-                         ferr.code != EH_OK ? ferr.message : "该参数不被该接口接受",
-                         ferr.code != EH_OK ? ferr.message_en : "not accepted by this endpoint");
-      }
-    }
-    if (err.code != EH_OK) {
-      http__send_err(hr, 400, &err);
-      return;
-    }
-  }
-  http__start_call(hr, HTTP_CALL_API, route, route->grpc_path, msg);
-}
-
-/* ---- built-in endpoints --------------------------------------------------------------- */
-
-static void http__healthz(http_req_t *hr) {
-  Grpc__Health__V1__HealthCheckRequest hreq;
-  grpc__health__v1__health_check_request__init(&hreq);
-  http__start_call(hr, HTTP_CALL_HEALTH, NULL, "/grpc.health.v1.Health/Check", &hreq.base);
-}
-
-static void http__metrics(http_req_t *hr) {
-  size_t len;
-  char *text = metrics_render(hr->t->srv->metrics, hr->arena, &len);
-  http__send(hr, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-}
-
-static void http__openapi(http_req_t *hr) {
-  http_server_t *s = hr->t->srv;
-  pthread_mutex_lock(&s->openapi_lock);
-  if (s->openapi == NULL) {
-    arena_t *a = arena_create(0);
-    size_t len = 0;
-    char *doc = routes_openapi_json(s->routes, a, "ehall", s->cfg.version, &len);
-    if (doc != NULL) {
-      s->openapi = malloc(len + 1);
-      if (s->openapi == NULL)
-        abort();
-      memcpy(s->openapi, doc, len + 1);
-      s->openapi_len = len;
-    }
-    arena_destroy(a);
-  }
-  pthread_mutex_unlock(&s->openapi_lock);
-  if (s->openapi == NULL) {
-    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-    return;
-  }
-  http__send_json(hr, 200, s->openapi, s->openapi_len);
-}
-
-static bool http__send_file(http_req_t *hr, const char *rel) {
-  http_server_t *s = hr->t->srv;
-  char *full = arena_printf(hr->arena, "%s/%s", s->cfg.static_dir, rel);
-  struct stat st;
-  if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
-    return false;
-  h2o_req_t *req = hr->req;
-  http__header(req, "cache-control",
-               http_static_is_immutable(rel) ? "public, max-age=31536000, immutable" : "no-cache");
-  if (strcmp(http_content_type(rel), "text/html; charset=utf-8") == 0)
-    http__header(req, "content-security-policy", http__csp);
-  const char *ct = http_content_type(rel);
-  http__sending = hr;
-  int rc = h2o_file_send(req, 200, "OK", full, h2o_iovec_init(ct, strlen(ct)), 0);
-  http__sending = NULL;
-  return rc == 0;
-}
-
-static void http__static(http_req_t *hr) {
-  h2o_req_t *req = hr->req;
-  hr->label = HTTP_LABEL_STATIC;
-  if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
-      !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
-    http__header(req, "allow", "GET, HEAD");
-    HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法", "this path does not accept this method");
-    return;
-  }
-  size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-  char *rel = http_static_path(hr->arena, req->path.base, plen);
-  if (rel == NULL) {
-    hr->label = HTTP_LABEL_NONE;
-    HTTP_ERR(hr, 404, EH_NOT_FOUND, "未找到该页面", "no such page");
-    return;
-  }
-  if (http__send_file(hr, rel))
-    return;
-  /* SPA fallback: a path without an extension is a client-side route. */
-  const char *last = strrchr(rel, '/');
-  last = last ? last + 1 : rel;
-  if (strchr(last, '.') == NULL && http__send_file(hr, "index.html"))
-    return;
-  hr->label = HTTP_LABEL_NONE;
-  HTTP_ERR(hr, 404, EH_NOT_FOUND, "未找到该页面", "no such page");
 }
 
 static bool http__origin_allowed(const http_server_t *s, h2o_iovec_t o) {
@@ -749,6 +158,12 @@ static void http__raw_content_length(h2o_req_t *req, size_t *count, h2o_iovec_t 
   }
 }
 
+static void http__req_dispose(void *p) {
+  http_req_t *hr = p;
+  http__call_detach(hr);
+  arena_destroy(hr->arena);
+}
+
 static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
   http_thread_t *t = http__self;
   http_server_t *s = t->srv;
@@ -790,6 +205,16 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
     req->http1_is_persistent = 0;
     HTTP_ERR(hr, 400, EH_INVALID, "Content-Length 请求头重复或无效",
              "Content-Length is repeated or invalid");
+    goto out;
+  }
+  /* h2o's own limit is one byte above ours (see http_server_create): a body of exactly
+   * body.max_bytes passes both its Content-Length and its chunked check, and the one byte more
+   * it lets through is refused here with the same answer h2o's refusals get. */
+  if (req->entity.base != NULL && req->entity.len > s->cfg.body_max_bytes) {
+    req->http1_is_persistent = 0; /* as after h2o's own 413 */
+    eh_err_t e = EH_ERR_INIT;
+    int code = http_error_from_h2o(413, s->cfg.body_max_bytes, &e);
+    http__send_err_code(hr, 413, code, &e);
     goto out;
   }
 
@@ -864,9 +289,103 @@ static int64_t http__now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- the HTTP/1 request timers ---------------------------------------------------------
+ * h2o 2.2.5 arms one timer per HTTP/1 connection when it starts waiting for a request and
+ * disarms it only when the whole body has arrived; on expiry it closes the socket without an
+ * answer. One value cannot say "10 s for the head, 30 s for the body", so h2o's timer is the
+ * outer bound (header_ms + body_ms, which is also how long an idle keep-alive connection
+ * lives) and this sweep, every few hundred milliseconds per loop, applies the two limits:
+ *   - head not complete header_ms after its first byte: closed without an answer (slowloris),
+ *     through the connection's own read-error path, exactly as h2o closes on a reset;
+ *   - head complete, body not complete body_ms after the head: 408 with our JSON error, then
+ *     closed (h2o's error path, so the filter swaps in the JSON body).
+ * Requests whose handler already ran (pathconf set) are never touched. */
+
+#define HTTP_SWEEP_MAX 64
+
+typedef struct http_sweep {
+  const http_server_t *srv;
+  uint64_t now_ms;
+  h2o_req_t *late_head[HTTP_SWEEP_MAX], *late_body[HTTP_SWEEP_MAX];
+  int nhead, nbody;
+} http_sweep_t;
+
+static uint64_t http__tv_ms(const struct timeval *tv) {
+  return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
+}
+
+/* Collects only: acting here would free connections under foreach_request's iteration. */
+static int http__sweep_one(h2o_req_t *req, void *p) {
+  http_sweep_t *sw = p;
+  if (req->pathconf != NULL || h2o_timeval_is_null(&req->timestamps.request_begin_at))
+    return 0; /* answered or being answered, or an idle keep-alive connection */
+  if (!h2o_timeval_is_null(&req->timestamps.request_body_begin_at)) {
+    uint64_t since = http__tv_ms(&req->timestamps.request_body_begin_at);
+    if (sw->now_ms > since && sw->now_ms - since > (uint64_t)sw->srv->cfg.body_timeout_ms &&
+        sw->nbody < HTTP_SWEEP_MAX)
+      sw->late_body[sw->nbody++] = req;
+  } else {
+    uint64_t since = http__tv_ms(&req->timestamps.request_begin_at);
+    if (sw->now_ms > since && sw->now_ms - since > (uint64_t)sw->srv->cfg.header_timeout_ms &&
+        sw->nhead < HTTP_SWEEP_MAX)
+      sw->late_head[sw->nhead++] = req;
+  }
+  return 0;
+}
+
+static void http__on_sweep(h2o_timeout_entry_t *entry) {
+  http_thread_t *t = H2O_STRUCT_FROM_MEMBER(http_thread_t, sweep_entry, entry);
+  http_sweep_t sw = {.srv = t->srv, .now_ms = http__tv_ms(h2o_get_timestamp(&t->ctx, NULL, NULL))};
+  H2O_HTTP1_CALLBACKS.foreach_request(&t->ctx, http__sweep_one, &sw);
+  for (int i = 0; i < sw.nhead; i++) {
+    h2o_socket_t *sock = sw.late_head[i]->conn->callbacks->get_socket(sw.late_head[i]->conn);
+    if (sock != NULL && sock->_cb.read != NULL)
+      sock->_cb.read(sock, h2o_socket_error_closed);
+  }
+  for (int i = 0; i < sw.nbody; i++) {
+    h2o_req_t *req = sw.late_body[i];
+    h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+    if (sock != NULL)
+      h2o_socket_read_stop(sock); /* h2o's body reader must not run again */
+    req->http1_is_persistent = 0;
+    h2o_send_error_generic(req, 408, "Request Timeout", "request body timeout",
+                           H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+  }
+  h2o_timeout_link(t->loop, &t->sweep_timeout, &t->sweep_entry);
+}
+
+/* Everything h2o of one loop is made here, on the loop's own thread: h2o keeps buffer recycle
+ * bins in thread-local storage and a socket remembers the bin of the thread that created it.
+ * A queue or listener socket made on the main thread would make every loop thread allocate
+ * from (and free into) the main thread's bin at once, without a lock: heap corruption under
+ * load (seen as a crash in h2o_mem_alloc_recycle after a burst of gRPC results). */
+static void http__thread_init(http_thread_t *t) {
+  http_server_t *s = t->srv;
+  t->loop = h2o_evloop_create();
+  h2o_context_init(&t->ctx, t->loop, &s->globalconf);
+  t->accept_ctx.ctx = &t->ctx;
+  t->accept_ctx.hosts = s->globalconf.hosts;
+  t->queue = h2o_multithread_create_queue(t->loop);
+  h2o_multithread_register_receiver(t->queue, &t->results, http__on_results);
+  long period = (s->cfg.header_timeout_ms < s->cfg.body_timeout_ms ? s->cfg.header_timeout_ms
+                                                                    : s->cfg.body_timeout_ms) / 4;
+  h2o_timeout_init(t->loop, &t->sweep_timeout,
+                   (uint64_t)(period < 20 ? 20 : period > 500 ? 500 : period));
+  t->sweep_entry.cb = http__on_sweep;
+  /* The socket is bound and listening since http_server_create: clients wait in its backlog. */
+  int fd = dup(s->listen_fd);
+  if (fd < 0)
+    abort();
+  t->listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+  t->listener->data = t;
+  h2o_socket_read_start(t->listener, http__on_accept);
+}
+
 static void *http__thread_main(void *arg) {
   http_thread_t *t = arg;
   http__self = t;
+  http__thread_init(t);
+  h2o_timeout_link(t->loop, &t->sweep_timeout, &t->sweep_entry);
   int64_t stop_by = 0;
   for (;;) {
     h2o_evloop_run(t->loop, 50);
@@ -1005,8 +524,11 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
 
   h2o_config_init(&s->globalconf);
   s->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("ehall-gateway"));
-  s->globalconf.max_request_entity_size = cfg->body_max_bytes;
-  s->globalconf.http1.req_timeout = (uint64_t)cfg->header_timeout_ms;
+  /* One byte above ours: h2o refuses a chunked body that reaches its limit (>=) but a
+   * Content-Length only above it (>); http__on_req refuses the byte in between. */
+  s->globalconf.max_request_entity_size = cfg->body_max_bytes + 1;
+  /* The outer bound; the sweep applies header_ms and body_ms (see "request timers"). */
+  s->globalconf.http1.req_timeout = (uint64_t)(cfg->header_timeout_ms + cfg->body_timeout_ms);
   s->globalconf.http2.idle_timeout = (uint64_t)cfg->body_timeout_ms;
   h2o_hostconf_t *host =
       h2o_config_register_host(&s->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -1026,17 +548,6 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
     http_thread_t *t = &s->threads[i];
     t->srv = s;
     t->index = i;
-    t->loop = h2o_evloop_create();
-    h2o_context_init(&t->ctx, t->loop, &s->globalconf);
-    t->accept_ctx.ctx = &t->ctx;
-    t->accept_ctx.hosts = s->globalconf.hosts;
-    t->queue = h2o_multithread_create_queue(t->loop);
-    h2o_multithread_register_receiver(t->queue, &t->results, http__on_results);
-    int fd = dup(s->listen_fd);
-    if (fd < 0)
-      abort();
-    t->listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    t->listener->data = t;
   }
   return s;
 }
@@ -1046,7 +557,6 @@ int http_server_port(const http_server_t *s) { return s->port; }
 void http_server_start(http_server_t *s) {
   for (int i = 0; i < s->nthreads; i++) {
     http_thread_t *t = &s->threads[i];
-    h2o_socket_read_start(t->listener, http__on_accept);
     if (pthread_create(&t->tid, NULL, http__thread_main, t) != 0)
       abort();
     s->nstarted++;

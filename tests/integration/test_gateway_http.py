@@ -1,7 +1,8 @@
 """test_gateway_http.py — ehall-gateway as an HTTP client sees it: the JSON ⇄ gRPC route to the
 real core, the error shape, the limits (body, headers, duplicate Content-Length, slow clients),
 /healthz against a live and a dead core, /metrics, /openapi.json, static files with the SPA
-fallback, CORS, keep-alive and graceful SIGTERM.
+fallback, CORS, keep-alive, HTTP/2 over cleartext (prior knowledge and Upgrade: h2c, with
+Debian's python3-h2) and graceful SIGTERM.
 
 Private gateways (from harness) are used where a test needs its own settings or counts its own
 requests; they talk to the shared core. Malformed requests go over raw sockets.
@@ -14,6 +15,10 @@ import socket
 import time
 import unittest
 import urllib.parse
+
+import h2.config
+import h2.connection
+import h2.events
 
 import harness
 
@@ -52,6 +57,67 @@ def _body(raw):
     return raw.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in raw else b""
 
 
+def _chunked(body, size=256):
+    out = b""
+    for i in range(0, len(body), size):
+        piece = body[i:i + size]
+        out += b"%x\r\n%s\r\n" % (len(piece), piece)
+    return out + b"0\r\n\r\n"
+
+
+def _h2_read(sock, conn, stream_id=1, initial=b""):
+    """Reads one HTTP/2 response: (status or None, headers, body, reset error code or None)."""
+    status, headers, body, reset = None, {}, b"", None
+    data = initial
+    while True:
+        for ev in conn.receive_data(data) if data else []:
+            if isinstance(ev, h2.events.ResponseReceived) and ev.stream_id == stream_id:
+                headers = dict(ev.headers)
+                status = int(headers[":status"])
+            elif isinstance(ev, h2.events.DataReceived) and ev.stream_id == stream_id:
+                body += ev.data
+                conn.acknowledge_received_data(ev.flow_controlled_length, stream_id)
+            elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id == stream_id:
+                return status, headers, body, None
+            elif isinstance(ev, h2.events.StreamReset) and ev.stream_id == stream_id:
+                return status, headers, body, ev.error_code
+            elif isinstance(ev, h2.events.ConnectionTerminated):
+                return status, headers, body, ev.error_code
+        out = conn.data_to_send()
+        if out:
+            sock.sendall(out)
+        data = sock.recv(65536)
+        if not data:
+            return status, headers, body, "closed"
+
+
+def _h2(url, method, path, body=None, headers=()):
+    """One request over HTTP/2 with prior knowledge (no TLS, no Upgrade)."""
+    u = urllib.parse.urlsplit(url)
+    sock = socket.create_connection((u.hostname, u.port), timeout=5)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True,
+                                                                header_encoding="utf-8"))
+    conn.initiate_connection()
+    conn.send_headers(1, [(":method", method), (":path", path), (":scheme", "http"),
+                          (":authority", "x")] + list(headers), end_stream=body is None)
+    sock.sendall(conn.data_to_send())
+    if body is not None:
+        sent = 0
+        while sent < len(body):  # stays inside the initial 64 KiB flow-control window
+            n = min(conn.local_flow_control_window(1), conn.max_outbound_frame_size, len(body) - sent)
+            if n <= 0:
+                break
+            conn.send_data(1, body[sent:sent + n])
+            sent += n
+        if sent == len(body):
+            conn.end_stream(1)
+        sock.sendall(conn.data_to_send())
+    try:
+        return _h2_read(sock, conn)
+    finally:
+        sock.close()
+
+
 class GatewayHttpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -71,11 +137,18 @@ class GatewayHttpTest(unittest.TestCase):
             "EHALL_GATEWAY_TIMEOUT_HEADER_MS": "600",
         })
         cls.down = harness.start_gateway(f"127.0.0.1:{harness.free_port()}")
+        # Small limits, so the edges can be tested exactly and quickly.
+        cls.small = harness.start_gateway(cls.core_addr, env={
+            "EHALL_GATEWAY_BODY_MAX_BYTES": "1024",
+            "EHALL_GATEWAY_TIMEOUT_HEADER_MS": "600",
+            "EHALL_GATEWAY_TIMEOUT_BODY_MS": "800",
+        })
 
     @classmethod
     def tearDownClass(cls):
         cls.gw.stop()
         cls.down.stop()
+        cls.small.stop()
 
     def get(self, path, headers=None, gw=None):
         return harness.http("GET", (gw or self.gw).url + path, headers=headers)
@@ -158,11 +231,91 @@ class GatewayHttpTest(unittest.TestCase):
 
     # --- limits ----------------------------------------------------------------------------
 
-    def test_oversized_body_is_413(self):
+    def test_oversized_body_is_413_json_before_the_body_is_read(self):
+        # Content-Length over the limit: refused from the header alone (no body sent at all).
         raw, closed = _raw(self.gw.url, (
             "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            "Content-Length: %d\r\n\r\n" % (INFO, 2 * 1024 * 1024)).encode())
+            "X-Request-Id: it-413.1\r\nContent-Length: %d\r\n\r\n" % (INFO, 2 * 1024 * 1024)).encode())
         self.assertEqual(_status(raw), 413, raw[:200])
+        self.assertIn(b"content-type: application/json; charset=utf-8", raw.lower())
+        self.assertIn(b"x-request-id: it-413.1", raw.lower())
+        e = self.assertErrorShape(_body(raw), 8)
+        self.assertEqual(e["message"], "请求体过大（上限 1 MiB）")
+        self.assertIn({"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en",
+                       "message": "the request body is too large (limit 1 MiB)"}, e["details"])
+        self.assertTrue(closed)
+
+    def _post_raw(self, gw, body, chunked, extra=""):
+        head = "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s" % (INFO, extra)
+        if chunked:
+            data = (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + _chunked(body)
+        else:
+            data = (head + "Content-Length: %d\r\n\r\n" % len(body)).encode() + body
+        return _raw(gw.url, data)
+
+    def test_body_limit_is_exact_for_content_length_and_chunked(self):
+        # body.max_bytes=1024: 1024 bytes pass the limit (the GET-only route then answers 405),
+        # 1025 are refused with the same JSON 413, with a Content-Length or chunked.
+        for chunked in (False, True):
+            raw, _ = self._post_raw(self.small, b"a" * 1024, chunked, "Connection: close\r\n")
+            self.assertEqual(_status(raw), 405, (chunked, raw[:200]))
+            raw, closed = self._post_raw(self.small, b"a" * 1025, chunked, "Accept-Language: en\r\n")
+            self.assertEqual(_status(raw), 413, (chunked, raw[:200]))
+            e = self.assertErrorShape(_body(raw), 8)
+            self.assertEqual(e["message"], "the request body is too large (limit 1 KiB)")
+            self.assertTrue(closed, chunked)
+
+    def test_chunked_body_far_over_the_limit_is_413_json(self):
+        raw, closed = self._post_raw(self.small, b"a" * 64 * 1024, True)
+        self.assertEqual(_status(raw), 413, raw[:200])
+        self.assertErrorShape(_body(raw), 8)
+        self.assertTrue(closed)
+
+    def test_broken_chunked_body_is_400_json(self):
+        raw, closed = _raw(self.gw.url, (
+            "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n" % INFO).encode())
+        self.assertEqual(_status(raw), 400, raw[:200])
+        self.assertErrorShape(_body(raw), 3)
+        self.assertTrue(closed)
+
+    def test_slow_body_is_408_json_and_closed(self):
+        # The head arrives at once, then the body trickles: timeout.body_ms=800 must end it with
+        # a JSON 408 (h2o alone would wait for its whole-request timer and close silently).
+        u = urllib.parse.urlsplit(self.small.url)
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        s.settimeout(10)
+        s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 100\r\n\r\n{" % INFO).encode())
+        out, closed = b"", False
+        try:
+            for _ in range(40):  # one byte every 100 ms: never finishes within 800 ms
+                time.sleep(0.1)
+                try:
+                    s.sendall(b" ")
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    closed = True
+                    break
+                out += d
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            pass
+        finally:
+            s.close()
+        self.assertEqual(_status(out), 408, out[:300])
+        self.assertErrorShape(_body(out), 4)
+        self.assertTrue(closed)
+
+    def test_slow_head_is_closed_by_header_timeout_not_body_timeout(self):
+        # header_ms=600 < body_ms=800 on this gateway; a head that never ends is closed, silently.
+        raw, closed = _raw(self.small.url, b"POST / HTTP/1.1\r\nHost: x\r\nX-Slow: 1", timeout=10)
+        self.assertTrue(closed)
+        self.assertEqual(raw, b"")
 
     def test_huge_header_block_is_431(self):
         raw, closed = _raw(self.gw.url, ("GET %s HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n"
@@ -190,6 +343,56 @@ class GatewayHttpTest(unittest.TestCase):
             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET %s HTTP/1.1\r\nHost: x\r\n"
             "Connection: close\r\n\r\n" % INFO).encode())
         self.assertEqual(raw.count(b"HTTP/1.1 200 OK"), 2, raw[:500])
+
+    # --- HTTP/2 over cleartext (h2o's defaults: prior knowledge and Upgrade: h2c) -----------
+
+    def test_h2c_prior_knowledge(self):
+        st, h, b, reset = _h2(self.gw.url, "GET", INFO, headers=[("x-request-id", "it-h2.1")])
+        self.assertIsNone(reset)
+        self.assertEqual(st, 200, b)
+        self.assertEqual(h["content-type"], "application/json; charset=utf-8")
+        self.assertEqual(h["x-request-id"], "it-h2.1")
+        self.assertIn("nameEn", json.loads(b))
+        st, h, b, _ = _h2(self.gw.url, "GET", "/api/v1/nope")
+        self.assertEqual(st, 404)
+        self.assertErrorShape(b, 5)
+
+    def test_h2c_upgrade(self):
+        u = urllib.parse.urlsplit(self.gw.url)
+        sock = socket.create_connection((u.hostname, u.port), timeout=5)
+        try:
+            conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True,
+                                                                        header_encoding="utf-8"))
+            settings = conn.initiate_upgrade_connection()
+            sock.sendall(("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                          "Upgrade: h2c\r\nHTTP2-Settings: %s\r\n\r\n" % settings.decode()).encode())
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                d = sock.recv(65536)
+                self.assertTrue(d, buf)
+                buf += d
+            head, rest = buf.split(b"\r\n\r\n", 1)
+            self.assertTrue(head.startswith(b"HTTP/1.1 101 "), head)
+            sock.sendall(conn.data_to_send())
+            st, h, b, reset = _h2_read(sock, conn, 1, rest)
+        finally:
+            sock.close()
+        self.assertIsNone(reset)
+        self.assertEqual(st, 200, b)
+        self.assertEqual(json.loads(b), {"status": "SERVING"})
+
+    def test_h2c_body_limit(self):
+        # One byte over reaches the handler and gets the JSON 413; a body far over is refused by
+        # h2o itself with RST_STREAM (REFUSED_STREAM = 7), before any handler sees it.
+        ct = [("content-type", "application/json"), ("accept-language", "en")]
+        st, _, b, reset = _h2(self.small.url, "POST", INFO, b"a" * 1025, ct)
+        self.assertEqual(st, 413, b)
+        self.assertErrorShape(b, 8)
+        st, _, _, reset = _h2(self.small.url, "POST", INFO, b"a" * 1024, ct)
+        self.assertEqual(st, 405)
+        st, _, _, reset = _h2(self.small.url, "POST", INFO, b"a" * 4096, ct)
+        self.assertIsNone(st)
+        self.assertEqual(reset, 7)
 
     # --- built-in endpoints ----------------------------------------------------------------
 

@@ -1,0 +1,336 @@
+/*
+ * proxy.c — API requests: route match, JSON → protobuf (body, path variables, query), the
+ * gRPC call, and the answer printed back as JSON; also /healthz, which asks the core's
+ * grpc.health.v1 service.
+ *
+ * Runs on the loop thread except http__on_call_done (the client's completion thread), which
+ * only posts the result to the owning loop. The loop never waits for the core. A request that
+ * goes away before its answer detaches its call (http__call_detach); the late result is freed
+ * unread. Never logs bodies, query strings or metadata values (the bearer token travels there).
+ */
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "core/common/log.h"
+#include "gateway/http/internal.h"
+#include "gateway/http/util.h"
+#include "gateway/transcode/transcode.h"
+#include "grpc/health/v1/health.pb-c.h"
+
+typedef enum { HTTP_CALL_API, HTTP_CALL_HEALTH } http_call_kind_t;
+
+struct http_call {
+  h2o_multithread_message_t msg; /* first: the queue hands back this pointer */
+  http_thread_t *t;
+  http_req_t *hr; /* NULL once the request was disposed */
+  http_call_kind_t kind;
+  const route_method_t *route;
+  client_result_t *res;
+};
+
+void http__call_detach(http_req_t *hr) {
+  if (hr->call != NULL) {
+    hr->call->hr = NULL; /* the result will be dropped when it arrives */
+    hr->call = NULL;
+  }
+}
+
+/* On the client's completion thread: hand over to the loop that owns the request. */
+static void http__on_call_done(void *user, client_result_t *res) {
+  http_call_t *c = user;
+  c->res = res;
+  h2o_multithread_send_message(&c->t->results, &c->msg);
+}
+
+static void http__start_call(http_req_t *hr, http_call_kind_t kind, const route_method_t *route,
+                             const char *method, const ProtobufCMessage *msg) {
+  http_server_t *s = hr->t->srv;
+  h2o_req_t *req = hr->req;
+  size_t len = protobuf_c_message_get_packed_size(msg);
+  uint8_t *buf = arena_alloc(hr->arena, len + 1);
+  protobuf_c_message_pack(msg, buf);
+
+  client_md_t md[8];
+  size_t n = 0;
+  md[n++] = (client_md_t){"x-request-id", hr->rid};
+  char ip[NI_MAXHOST];
+  struct sockaddr_storage ss;
+  socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+  if (sl > 0 && h2o_socket_getnumerichost((struct sockaddr *)&ss, sl, ip) != SIZE_MAX)
+    md[n++] = (client_md_t){"x-forwarded-for", arena_strdup(hr->arena, ip)};
+  if (s->cfg.core_secret && *s->cfg.core_secret)
+    md[n++] = (client_md_t){"x-ehall-gateway-secret", s->cfg.core_secret};
+  static const char *const fwd[][2] = {{"authorization", "authorization"},
+                                       {"accept-language", "accept-language"},
+                                       {"idempotency-key", "idempotency-key"}};
+  for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+    h2o_iovec_t v = http__req_header(req, fwd[i][0], strlen(fwd[i][0]));
+    if (v.base != NULL)
+      md[n++] = (client_md_t){fwd[i][1], arena_strndup(hr->arena, v.base, v.len)};
+  }
+
+  http_call_t *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    abort();
+  c->t = hr->t;
+  c->hr = hr;
+  c->kind = kind;
+  c->route = route;
+  hr->call = c;
+  hr->t->in_flight++;
+  metrics_in_flight_add(s->metrics, 1);
+  client_call_start(s->client, method, buf, len, md, n, s->cfg.deadline_ms, http__on_call_done, c);
+}
+
+/* Walks `path` ("a.b") through message fields of `msg`, for response_body. */
+static const ProtobufCMessage *http__sub_message(const ProtobufCMessage *msg, const char *path) {
+  char seg[128];
+  while (msg != NULL && *path) {
+    const char *dot = strchr(path, '.');
+    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+    if (n >= sizeof(seg))
+      return NULL;
+    memcpy(seg, path, n);
+    seg[n] = '\0';
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, seg);
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+      return NULL;
+    msg = *(const ProtobufCMessage *const *)((const char *)msg + f->offset);
+    path = dot ? dot + 1 : path + n;
+  }
+  return msg;
+}
+
+static void http__finish_api(http_req_t *hr, const route_method_t *route, client_result_t *res) {
+  http_server_t *s = hr->t->srv;
+  const transcode_schema_t *schema = http_schema_get(s->schema);
+  if (res->code != 0) {
+    metrics_grpc_error(s->metrics, hr->t->index, res->code);
+    Google__Rpc__Status *st = NULL;
+    if (res->details_bin != NULL) {
+      ProtobufCAllocator al = arena_pb_allocator(hr->arena);
+      st = google__rpc__status__unpack(&al, res->details_len, res->details_bin);
+    }
+    if (st == NULL) {
+      /* Not an answer of the core's handlers (transport failure, deadline, gRPC's own error):
+       * its text is for operators, so log it and show the user a message of ours. */
+      LOG_WARN("http", "core call failed method=%s code=%d message=%s", route->grpc_path, res->code,
+               res->message);
+      eh_err_t e = EH_ERR_INIT;
+      if (res->code == 14)
+        eh_err_set(&e, EH_UNAVAILABLE, NULL, "服务暂时不可用，请稍后重试",
+                   "the service is unavailable, please retry later");
+      else if (res->code == 4)
+        eh_err_set(&e, EH_DEADLINE, NULL, "服务响应超时，请稍后重试",
+                   "the service did not answer in time, please retry later");
+      else
+        eh_err_set(&e, EH_INTERNAL, NULL, "服务内部错误", "internal error");
+      http__send_err_code(hr, http_status_from_grpc(res->code), res->code, &e);
+      return;
+    }
+    st->code = res->code; /* the status line is authoritative */
+    st->message = arena_strdup(hr->arena, res->message);
+    http__send_status(hr, http_status_from_grpc(res->code), st);
+    return;
+  }
+  ProtobufCAllocator al = arena_pb_allocator(hr->arena);
+  ProtobufCMessage *out =
+      protobuf_c_message_unpack(route->output, &al, res->payload_len, res->payload);
+  if (out == NULL) {
+    LOG_ERROR("http", "core answered an undecodable message method=%s", route->grpc_path);
+    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
+    return;
+  }
+  const ProtobufCMessage *body = out;
+  if (route->response_body != NULL && strcmp(route->response_body, "*") != 0) {
+    body = http__sub_message(out, route->response_body);
+    if (body == NULL)
+      body = transcode_message_new(hr->arena,
+                                   transcode_field_at(schema, route->output, route->response_body)
+                                       ? transcode_field_at(schema, route->output, route->response_body)->descriptor
+                                       : route->output);
+  }
+  eh_err_t err = EH_ERR_INIT;
+  size_t len = 0;
+  char *json = transcode_pb_to_json(hr->arena, schema, body, &len, &err);
+  if (json == NULL) {
+    LOG_ERROR("http", "response not printable method=%s detail=%s", route->grpc_path, err.detail);
+    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
+    return;
+  }
+  http__send_json(hr, 200, json, len);
+}
+
+static void http__finish_health(http_req_t *hr, client_result_t *res) {
+  http_server_t *s = hr->t->srv;
+  Grpc__Health__V1__HealthCheckResponse *hc = NULL;
+  if (res->code == 0) {
+    ProtobufCAllocator al = arena_pb_allocator(hr->arena);
+    hc = grpc__health__v1__health_check_response__unpack(&al, res->payload_len, res->payload);
+  } else {
+    metrics_grpc_error(s->metrics, hr->t->index, res->code);
+  }
+  bool up = hc != NULL && hc->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+  if (!up) {
+    hc = arena_alloc(hr->arena, sizeof(*hc));
+    grpc__health__v1__health_check_response__init(hc);
+    hc->status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+  }
+  eh_err_t err = EH_ERR_INIT;
+  size_t len = 0;
+  char *json = transcode_pb_to_json(hr->arena, http_schema_get(s->schema), &hc->base, &len, &err);
+  if (json == NULL) {
+    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
+    return;
+  }
+  http__send_json(hr, up ? 200 : 503, json, len);
+}
+
+void http__on_results(h2o_multithread_receiver_t *r, h2o_linklist_t *messages) {
+  while (!h2o_linklist_is_empty(messages)) {
+    h2o_multithread_message_t *m =
+        H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+    h2o_linklist_unlink(&m->link);
+    http_call_t *c = (http_call_t *)m;
+    http_thread_t *t = c->t;
+    t->in_flight--;
+    metrics_in_flight_add(t->srv->metrics, -1);
+    if (c->hr != NULL) {
+      http_req_t *hr = c->hr;
+      hr->call = NULL;
+      log_set_request_id(hr->rid);
+      if (c->kind == HTTP_CALL_HEALTH)
+        http__finish_health(hr, c->res);
+      else
+        http__finish_api(hr, c->route, c->res);
+      log_set_request_id(NULL);
+    }
+    client_result_free(c->res);
+    free(c);
+  }
+}
+
+/* ---- API requests --------------------------------------------------------------------- */
+
+static bool http__is_json(h2o_iovec_t ct) {
+  static const char want[] = "application/json";
+  if (ct.len < sizeof(want) - 1 || strncasecmp(ct.base, want, sizeof(want) - 1) != 0)
+    return false;
+  return ct.len == sizeof(want) - 1 || ct.base[sizeof(want) - 1] == ';' ||
+         ct.base[sizeof(want) - 1] == ' ';
+}
+
+static bool http__bound(const route_match_t *mt, const char *key) {
+  for (int i = 0; i < mt->nvars; i++)
+    if (strcmp(mt->vars[i].field_path, key) == 0)
+      return true;
+  const char *body = mt->route->body;
+  if (body != NULL) {
+    if (strcmp(body, "*") == 0)
+      return true;
+    size_t bl = strlen(body);
+    if (strncmp(key, body, bl) == 0 && (key[bl] == '\0' || key[bl] == '.'))
+      return true;
+  }
+  return false;
+}
+
+void http__api(http_req_t *hr) {
+  http_server_t *s = hr->t->srv;
+  h2o_req_t *req = hr->req;
+  arena_t *a = hr->arena;
+  const transcode_schema_t *schema = http_schema_get(s->schema);
+  size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+  route_match_t mt;
+  char allow[128] = "";
+  route_result_t rr = routes_match(s->routes, a, req->method.base, req->method.len, req->path.base,
+                                   plen, &mt, allow, sizeof(allow));
+  if (rr == ROUTE_NOT_FOUND) {
+    HTTP_ERR(hr, 404, EH_NOT_FOUND, "未找到该接口", "no such endpoint");
+    return;
+  }
+  if (rr == ROUTE_METHOD_NOT_ALLOWED) {
+    http__header(req, "allow", allow);
+    HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该接口不支持此请求方法",
+             "this endpoint does not accept this method");
+    return;
+  }
+  const route_method_t *route = mt.route;
+  hr->label = HTTP_LABEL_ROUTES + routes_index(s->routes, route);
+  eh_err_t err = EH_ERR_INIT;
+  ProtobufCMessage *msg = NULL;
+
+  bool has_body = req->entity.base != NULL && req->entity.len > 0;
+  if (route->body != NULL && has_body &&
+      !http__is_json(http__req_header(req, H2O_STRLIT("content-type")))) {
+    HTTP_ERR(hr, 415, EH_INVALID, "请求体必须是 JSON（Content-Type: application/json）",
+             "the body must be JSON (Content-Type: application/json)");
+    return;
+  }
+  if (route->body != NULL && strcmp(route->body, "*") == 0) {
+    msg = transcode_json_to_pb(a, schema, route->input, has_body ? req->entity.base : "",
+                               has_body ? req->entity.len : 0, &err);
+  } else {
+    msg = transcode_message_new(a, route->input);
+    if (route->body != NULL && has_body) {
+      const ProtobufCFieldDescriptor *f = transcode_field_at(schema, route->input, route->body);
+      ProtobufCMessage *sub = NULL;
+      if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE) {
+        LOG_ERROR("http", "route body field is not a message route=%s", route->path_template);
+        HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
+        return;
+      }
+      sub = transcode_json_to_pb(a, schema, f->descriptor, req->entity.base, req->entity.len, &err);
+      if (sub == NULL || !transcode_set_field_message(a, schema, msg, route->body, sub, &err))
+        msg = NULL;
+    }
+  }
+  if (msg == NULL) {
+    if (err.code == EH_OK)
+      eh_err_set(&err, EH_INVALID, NULL, "请求体不是有效的 JSON", "the body is not valid JSON");
+    http__send_err(hr, http_status_from_grpc(eh_status_to_grpc(err.code)), &err);
+    return;
+  }
+  for (int i = 0; i < mt.nvars; i++) {
+    if (!transcode_set_field_text(a, schema, msg, mt.vars[i].field_path, mt.vars[i].value, &err)) {
+      http__send_err(hr, 400, &err);
+      return;
+    }
+  }
+  if (req->query_at != SIZE_MAX) {
+    http_param_t *ps;
+    int np = http_query_parse(a, req->path.base + req->query_at + 1,
+                              req->path.len - req->query_at - 1, &ps, &err);
+    if (np < 0) {
+      http__send_err(hr, 400, &err);
+      return;
+    }
+    for (int i = 0; i < np; i++) {
+      eh_err_t ferr = EH_ERR_INIT;
+      if (http__bound(&mt, ps[i].key) ||
+          !transcode_set_field_text(a, schema, msg, ps[i].key, ps[i].value, &ferr)) {
+        if (err.code == EH_OK)
+          eh_err_set(&err, EH_INVALID, NULL, "查询参数 %s 无效或不被该接口接受",
+                     "query parameter %s is unknown or not accepted here", ps[i].key);
+        eh_err_add_field(&err, ps[i].key,
+                         ferr.code != EH_OK ? ferr.message : "该参数不被该接口接受",
+                         ferr.code != EH_OK ? ferr.message_en : "not accepted by this endpoint");
+      }
+    }
+    if (err.code != EH_OK) {
+      http__send_err(hr, 400, &err);
+      return;
+    }
+  }
+  http__start_call(hr, HTTP_CALL_API, route, route->grpc_path, msg);
+}
+
+void http__healthz(http_req_t *hr) {
+  Grpc__Health__V1__HealthCheckRequest hreq;
+  grpc__health__v1__health_check_request__init(&hreq);
+  http__start_call(hr, HTTP_CALL_HEALTH, NULL, "/grpc.health.v1.Health/Check", &hreq.base);
+}
