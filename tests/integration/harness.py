@@ -305,3 +305,27 @@ def http(method, url, body=None, headers=None, timeout=10):
     h = {k.lower(): v for k, v in r.getheaders()}
     c.close()
     return r.status, h, data
+
+
+# --- small helpers shared by the tests --------------------------------------------------------
+
+def wait_for(fn, timeout=30.0, step=0.1):
+    """Polls fn() until it returns a truthy value or `timeout` passes; returns the last value.
+    (A bound on waiting for an outside event, not a timing assertion.)"""
+    end = time.monotonic() + timeout
+    v = fn()
+    while not v and time.monotonic() < end:
+        time.sleep(step)
+        v = fn()
+    return v
+
+
+def grpc_status_details(err):
+    """The google.rpc.Status in a grpc.RpcError's grpc-status-details-bin trailer, or None."""
+    m = grpc_modules()
+    for k, v in err.trailing_metadata() or ():
+        if k == "grpc-status-details-bin":
+            st = m.status_pb2.Status()
+            st.ParseFromString(v)
+            return st
+    return None

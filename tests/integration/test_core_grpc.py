@@ -22,33 +22,11 @@ import harness
 GETINFO = "/ehall.system.v1.System/GetInfo"
 
 
-def _wait_for(fn, timeout=30.0, step=0.2):
-    """Polls fn() until it returns a truthy value or `timeout` passes; returns the last value.
-    (A bound on waiting for an outside event, not a timing assertion.)"""
-    end = time.monotonic() + timeout
-    v = fn()
-    while not v and time.monotonic() < end:
-        time.sleep(step)
-        v = fn()
-    return v
-
-
 def _checkpoint(pg):
     """Makes what was committed durable before an immediate stop (the private cluster runs with
     synchronous_commit=off, so a crash-like stop could otherwise lose the migration)."""
     subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U",
                     "ehall", "-d", "ehall", "-qc", "CHECKPOINT"], check=True, capture_output=True)
-
-
-def _details(err):
-    """The google.rpc.Status from a call error's grpc-status-details-bin trailer."""
-    m = harness.grpc_modules()
-    for k, v in err.trailing_metadata() or ():
-        if k == "grpc-status-details-bin":
-            st = m.status_pb2.Status()
-            st.ParseFromString(v)
-            return st
-    return None
 
 
 class CoreGrpcTest(unittest.TestCase):
@@ -115,7 +93,7 @@ class CoreGrpcTest(unittest.TestCase):
         e = cm.exception
         self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertEqual(e.details(), "请求无法解析")
-        st = _details(e)
+        st = harness.grpc_status_details(e)
         self.assertIsNotNone(st, "grpc-status-details-bin missing")
         self.assertEqual(st.code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
         self.assertEqual(st.message, "请求无法解析")
@@ -193,7 +171,7 @@ class CoreGrpcTest(unittest.TestCase):
 
             _checkpoint(pg)
             pg.stop()
-            self.assertEqual(_wait_for(lambda: check() == HC.NOT_SERVING), True)
+            self.assertEqual(harness.wait_for(lambda: check() == HC.NOT_SERVING), True)
             self.assertTrue(got[HC.NOT_SERVING].wait(10), seen)
             with self.assertRaises(grpc.RpcError) as cm:
                 self.stub(ch).GetInfo(self.m.system_pb2.GetInfoRequest(), timeout=10)
@@ -201,7 +179,7 @@ class CoreGrpcTest(unittest.TestCase):
 
             got[HC.SERVING].clear()
             pg.start()
-            self.assertEqual(_wait_for(lambda: check() == HC.SERVING), True)
+            self.assertEqual(harness.wait_for(lambda: check() == HC.SERVING), True)
             self.assertTrue(got[HC.SERVING].wait(10), seen)
             self.assertEqual(seen[:3], [HC.SERVING, HC.NOT_SERVING, HC.SERVING])
             info = self.stub(ch).GetInfo(self.m.system_pb2.GetInfoRequest(), timeout=10)

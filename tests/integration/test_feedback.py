@@ -6,7 +6,6 @@ grpc-status-details-bin). Every accepted submission is looked up in PostgreSQL w
 refused one is checked to have stored nothing.
 """
 import json
-import os
 import re
 import subprocess
 import unittest
@@ -57,16 +56,6 @@ def count_marked(marker):
 def violations(err_json):
     return [(v["field"], v["description"]) for d in err_json.get("details", [])
             if d.get("@type", "").endswith("google.rpc.BadRequest") for v in d["fieldViolations"]]
-
-
-def grpc_details(err):
-    m = harness.grpc_modules()
-    for k, v in err.trailing_metadata() or ():
-        if k == "grpc-status-details-bin":
-            st = m.status_pb2.Status()
-            st.ParseFromString(v)
-            return st
-    return None
 
 
 class FeedbackHttpTest(unittest.TestCase):
@@ -303,7 +292,7 @@ class FeedbackGrpcTest(unittest.TestCase):
         err = cm.exception
         self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertEqual(err.details(), "请选择反馈类型（建议、问题、表扬或其他）")
-        st = grpc_details(err)
+        st = harness.grpc_status_details(err)
         self.assertIsNotNone(st, "grpc-status-details-bin missing")
         self.assertEqual(st.code, 3)
         br = self.m.error_details_pb2.BadRequest()

@@ -28,29 +28,9 @@ SUBMIT = "/ehall.feedback.v1.Feedback/SubmitFeedback"
 SECRET_MD = "x-ehall-gateway-secret"
 
 
-def _wait_for(fn, timeout=30.0, step=0.1):
-    """Polls fn() until truthy or `timeout` passes (a bound on waiting, not an assertion)."""
-    end = time.monotonic() + timeout
-    v = fn()
-    while not v and time.monotonic() < end:
-        time.sleep(step)
-        v = fn()
-    return v
-
-
-def _status(err):
-    m = harness.grpc_modules()
-    for k, v in err.trailing_metadata() or ():
-        if k == "grpc-status-details-bin":
-            st = m.status_pb2.Status()
-            st.ParseFromString(v)
-            return st, v
-    return None, None
-
-
 def _retry_info(err):
     m = harness.grpc_modules()
-    st, _ = _status(err)
+    st = harness.grpc_status_details(err)
     for d in st.details if st else ():
         if d.type_url == "type.googleapis.com/google.rpc.RetryInfo":
             ri = m.error_details_pb2.RetryInfo()
@@ -144,7 +124,7 @@ class RateLimitTest(unittest.TestCase):
         delay = ri.retry_delay.seconds + ri.retry_delay.nanos / 1e9
         self.assertGreater(delay, 0)
         self.assertLessEqual(delay, 3.0)  # one emission interval at most
-        st, _ = _status(e)
+        st = harness.grpc_status_details(e)
         self.assertEqual(st.code, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0])
         # English message on request.
         with self.assertRaises(grpc.RpcError) as cm:
@@ -338,7 +318,7 @@ class IdempotencyTest(unittest.TestCase):
         e2 = cm.exception
         self.assertEqual(e2.code(), e1.code())
         self.assertEqual(e2.details(), e1.details())
-        self.assertEqual(_status(e2)[1], _status(e1)[1])
+        self.assertEqual(harness.grpc_status_details(e2), harness.grpc_status_details(e1))
         self.assertEqual(self.key_rows(key), "1:3")
 
     def test_transient_failure_frees_the_key(self):
@@ -357,7 +337,7 @@ class IdempotencyTest(unittest.TestCase):
             # The core's statement is cancelled at the deadline too: the handler answers
             # DEADLINE, a transient failure, and the claim is dropped (while the lock is held,
             # so the INSERT cannot have gone through).
-            self.assertTrue(_wait_for(lambda: self.key_rows(key) == "", timeout=20),
+            self.assertTrue(harness.wait_for(lambda: self.key_rows(key) == "", timeout=20),
                             self.key_rows(key))
         finally:
             locker.stdin.write("ROLLBACK;\n")
@@ -409,7 +389,7 @@ class IdempotencyTest(unittest.TestCase):
         core = harness.start_core(env={"EHALL_CORE_IDEMPOTENCY_SWEEP_MS": "200",
                                        "EHALL_CORE_RATELIMIT_ENABLED": "false"})
         try:
-            self.assertTrue(_wait_for(lambda: self.key_rows(key) == "", timeout=20))
+            self.assertTrue(harness.wait_for(lambda: self.key_rows(key) == "", timeout=20))
         finally:
             core.stop()
 
