@@ -42,6 +42,7 @@ typedef struct gateway_config {
   bool access_log;
   long core_channels;
   long shutdown_grace_ms;
+  long health_watch_backoff_max_ms;
 } gateway_config_t;
 
 #define O(f) offsetof(gateway_config_t, f)
@@ -69,6 +70,9 @@ static const cfg_entry_t gateway_cfg[] = {
     {"access_log", CFG_BOOL, O(access_log), 0, 0, "true", "one log line per request", 0},
     {"shutdown.grace_ms", CFG_INT, O(shutdown_grace_ms), 0, 600000, "10000",
      "on SIGTERM, how long requests in flight may take to finish", 0},
+    {"health.watch_backoff_max_ms", CFG_INT, O(health_watch_backoff_max_ms), 100, 600000, "2000",
+     "/healthz follows the core's health Watch stream; after it breaks it is re-opened after "
+     "100 ms, doubling up to this", 0},
 };
 #undef O
 #define GATEWAY_NCFG (sizeof(gateway_cfg) / sizeof(gateway_cfg[0]))
@@ -126,6 +130,8 @@ int main(int argc, char **argv) {
     LOG_ERROR("gateway", "gRPC client failed: %s", err.message_en);
     goto done;
   }
+  /* /healthz answers from this stream's latest state; until its first answer: 503. */
+  client_health_watch_start(client, 100, cfg.health_watch_backoff_max_ms);
   http_config_t hc = {
       .listen = cfg.listen,
       .threads = (int)cfg.threads,

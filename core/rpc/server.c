@@ -33,6 +33,7 @@
 #include "core/common/call.h"
 #include "core/common/log.h"
 #include "core/config.h"
+#include "core/rpc/absl_shim.h"
 #include "core/rpc/errors.h"
 #include "core/rpc/gates.h"
 #include "core/rpc/health.h"
@@ -760,8 +761,9 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
     return NULL;
   }
 
+  rpc_absl_deadlock_detection_off();
   grpc_init();
-  grpc_arg args[2];
+  grpc_arg args[4];
   memset(args, 0, sizeof(args));
   args[0].type = GRPC_ARG_INTEGER;
   args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
@@ -769,7 +771,16 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
   args[1].type = GRPC_ARG_INTEGER;
   args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
   args[1].value.integer = 4 * RPC_MAX_MESSAGE;
-  grpc_channel_args ca = {.num_args = 2, .args = args};
+  /* The gateway pings every 10 s, also with no call open (its idle channels) and with only
+   * its health Watch open (no data for hours): allow one ping per 5 s, else gRPC's defaults
+   * (5 min, 2 strikes) answer GOAWAY too_many_pings and the gateway drops its connection. */
+  args[2].type = GRPC_ARG_INTEGER;
+  args[2].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS;
+  args[2].value.integer = 1;
+  args[3].type = GRPC_ARG_INTEGER;
+  args[3].key = GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS;
+  args[3].value.integer = 5000;
+  grpc_channel_args ca = {.num_args = 4, .args = args};
   s->srv = grpc_server_create(&ca, NULL);
   s->handles = calloc(rpc_methods_count, sizeof(void *));
   for (size_t i = 0; i < rpc_methods_count; i++) {

@@ -1,14 +1,23 @@
 /*
  * client.c — unary gRPC calls to the core on the C core API, finished on one
- * completion-queue thread.
+ * completion-queue thread, and the one health Watch stream that thread keeps open.
  *
- * Each call is a single batch (send metadata, message, close; receive metadata, message,
- * status), so a call needs no state machine. Channels use a local subchannel pool: without it
- * gRPC shares one connection between identical channels and the pool would be a pool of one.
- * Never logs metadata values (they carry the caller's bearer token).
+ * Each unary call is a single batch (send metadata, message, close; receive metadata,
+ * message, status), so a call needs no state machine. Channels use a local subchannel pool:
+ * without it gRPC shares one connection between identical channels and the pool would be a
+ * pool of one. Never logs metadata values (they carry the caller's bearer token).
+ *
+ * The Watch stream (so that /healthz costs no gRPC call): two batches are pending on it at
+ * all times, RECV_MESSAGE (re-armed after every answer) and RECV_STATUS_ON_CLIENT. When the
+ * core dies its TCP connection resets and both fail at once; keepalive pings catch a core
+ * that vanished without a reset. The stream's batches are started under `watch.mu` (by the
+ * caller of client_health_watch_start for the first, by the completion-queue thread for the
+ * rest), so two batches never start on it in parallel and client_pool_destroy can cancel it
+ * from another thread. The re-open timer is the completion queue's own wait deadline.
  */
 #include "gateway/client/client.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,8 +30,34 @@
 #include <grpc/support/time.h>
 
 #include "core/common/log.h"
+#include "grpc/health/v1/health.pb-c.h"
 
 #define CLIENT_MAX_MD 16
+
+#define CLIENT_WATCH_METHOD "/grpc.health.v1.Health/Watch"
+
+/* The health Watch stream. `state` and `reconnects` are read by any thread; the rest only
+ * under `mu`. */
+typedef struct client_watch {
+  pthread_mutex_t mu;
+  bool enabled;     /* client_health_watch_start was called */
+  bool stopping;    /* client_pool_destroy: cancel, never re-open */
+  bool opened;      /* a stream was opened before: the next open counts as a reconnect */
+  grpc_call *call;  /* the current stream, NULL between streams */
+  int pending;      /* batches not yet completed on `call` */
+  bool answered;    /* `call` delivered at least one answer */
+  bool down_logged; /* the stream's failure was logged; reset by an answer */
+  grpc_byte_buffer *req, *resp;
+  grpc_metadata_array initial_md, trailing_md;
+  grpc_status_code status;
+  grpc_slice details;
+  bool reopen; /* a re-open is due at `reopen_at` */
+  gpr_timespec reopen_at;
+  int64_t backoff_ms, backoff_min_ms, backoff_max_ms;
+  char msg_tag, status_tag; /* their addresses are the completion tags */
+  atomic_int state;         /* client_core_health_t */
+  atomic_ullong reconnects;
+} client_watch_t;
 
 struct client_pool {
   grpc_channel **channels;
@@ -31,6 +66,7 @@ struct client_pool {
   atomic_long in_flight;
   grpc_completion_queue *cq;
   pthread_t thread;
+  client_watch_t watch;
 };
 
 typedef struct client_call {
@@ -121,13 +157,201 @@ static void client__finish(client_pool_t *p, client_call_t *c, bool ok) {
   done(user, r);
 }
 
+/* ---- the health Watch stream ------------------------------------------------------------ */
+
+/* Stores the state; a change the core announced is logged here, a broken stream once by
+ * client__watch_on_status. */
+static void client__watch_set(client_watch_t *w, client_core_health_t st, bool from_core) {
+  int was = atomic_exchange(&w->state, (int)st);
+  if (was == (int)st || !from_core)
+    return;
+  if (st == CLIENT_CORE_SERVING)
+    LOG_INFO("client", "core health SERVING (watch)");
+  else
+    LOG_WARN("client", "core health NOT_SERVING: the core says so (watch)");
+}
+
+/* Under w->mu, no stream open: starts one. A batch that cannot start is a bug (assert), as the
+ * gRPC core treats a non-OK grpc_call_error. */
+static void client__watch_open(client_pool_t *p) {
+  client_watch_t *w = &p->watch;
+  w->reopen = false;
+  if (w->opened)
+    atomic_fetch_add(&w->reconnects, 1);
+  w->opened = true;
+  w->answered = false;
+  w->details = grpc_empty_slice();
+  w->resp = NULL;
+  grpc_metadata_array_init(&w->initial_md);
+  grpc_metadata_array_init(&w->trailing_md);
+  /* HealthCheckRequest{service: ""} packs to zero bytes. */
+  grpc_slice empty = grpc_empty_slice();
+  w->req = grpc_raw_byte_buffer_create(&empty, 1);
+  grpc_slice m = grpc_slice_from_static_string(CLIENT_WATCH_METHOD);
+  /* No deadline: the stream lives as long as the core does. */
+  w->call = grpc_channel_create_call(p->channels[0], NULL, GRPC_PROPAGATE_DEFAULTS, p->cq, m, NULL,
+                                     gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+  grpc_op ops[5];
+  memset(ops, 0, sizeof(ops));
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = w->req;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &w->initial_md;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &w->resp;
+  grpc_call_error ce = grpc_call_start_batch(w->call, ops, 5, &w->msg_tag, NULL);
+  assert(ce == GRPC_CALL_OK);
+  grpc_op st;
+  memset(&st, 0, sizeof(st));
+  st.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  st.data.recv_status_on_client.trailing_metadata = &w->trailing_md;
+  st.data.recv_status_on_client.status = &w->status;
+  st.data.recv_status_on_client.status_details = &w->details;
+  ce = grpc_call_start_batch(w->call, &st, 1, &w->status_tag, NULL);
+  assert(ce == GRPC_CALL_OK);
+  (void)ce;
+  w->pending = 2;
+}
+
+/* Under w->mu: once both batches completed, frees the stream and schedules the next one. */
+static void client__watch_maybe_end(client_pool_t *p) {
+  client_watch_t *w = &p->watch;
+  if (w->pending > 0 || w->call == NULL)
+    return;
+  grpc_call_unref(w->call);
+  w->call = NULL;
+  grpc_byte_buffer_destroy(w->req);
+  w->req = NULL;
+  grpc_metadata_array_destroy(&w->initial_md);
+  grpc_metadata_array_destroy(&w->trailing_md);
+  grpc_slice_unref(w->details);
+  if (w->stopping)
+    return;
+  w->backoff_ms =
+      client_backoff_next(w->backoff_ms, w->answered, w->backoff_min_ms, w->backoff_max_ms);
+  w->reopen = true;
+  w->reopen_at =
+      gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(w->backoff_ms, GPR_TIMESPAN));
+}
+
+/* RECV_MESSAGE completed: an answer (re-arm) or the end of the stream. */
+static void client__watch_on_message(client_pool_t *p, bool ok) {
+  client_watch_t *w = &p->watch;
+  pthread_mutex_lock(&w->mu);
+  w->pending--;
+  if (ok && w->resp != NULL) {
+    int serving = -1;
+    grpc_byte_buffer_reader rd;
+    if (grpc_byte_buffer_reader_init(&rd, w->resp)) {
+      grpc_slice s = grpc_byte_buffer_reader_readall(&rd);
+      Grpc__Health__V1__HealthCheckResponse *r = grpc__health__v1__health_check_response__unpack(
+          NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+      if (r != NULL) {
+        serving = (int)r->status;
+        grpc__health__v1__health_check_response__free_unpacked(r, NULL);
+      }
+      grpc_slice_unref(s);
+      grpc_byte_buffer_reader_destroy(&rd);
+    }
+    grpc_byte_buffer_destroy(w->resp);
+    w->resp = NULL;
+    w->answered = true;
+    w->down_logged = false;
+    client__watch_set(w, client_core_health_from_status(serving), true);
+    if (!w->stopping) {
+      grpc_op op;
+      memset(&op, 0, sizeof(op));
+      op.op = GRPC_OP_RECV_MESSAGE;
+      op.data.recv_message.recv_message = &w->resp;
+      grpc_call_error ce = grpc_call_start_batch(w->call, &op, 1, &w->msg_tag, NULL);
+      assert(ce == GRPC_CALL_OK);
+      (void)ce;
+      w->pending++;
+    }
+  } else {
+    /* Ended or failed (the status batch tells why): the core is not known to serve any more. */
+    if (w->resp != NULL) {
+      grpc_byte_buffer_destroy(w->resp);
+      w->resp = NULL;
+    }
+    client__watch_set(w, CLIENT_CORE_NOT_SERVING, false);
+  }
+  client__watch_maybe_end(p);
+  pthread_mutex_unlock(&w->mu);
+}
+
+static void client__watch_on_status(client_pool_t *p) {
+  client_watch_t *w = &p->watch;
+  pthread_mutex_lock(&w->mu);
+  w->pending--;
+  client__watch_set(w, CLIENT_CORE_NOT_SERVING, false);
+  if (!w->stopping && !w->down_logged) {
+    /* Once per outage, not once per re-open attempt. The details are gRPC's or the core's
+     * status text: no request data travels on this stream. */
+    LOG_WARN("client", "core health NOT_SERVING: watch stream ended code=%d message=%.*s; "
+             "re-opening with backoff", (int)w->status, (int)GRPC_SLICE_LENGTH(w->details),
+             (const char *)GRPC_SLICE_START_PTR(w->details));
+    w->down_logged = true;
+  }
+  client__watch_maybe_end(p);
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* How long the completion-queue thread may wait: until the next re-open, if one is due. */
+static gpr_timespec client__watch_deadline(client_pool_t *p) {
+  client_watch_t *w = &p->watch;
+  pthread_mutex_lock(&w->mu);
+  gpr_timespec dl = w->reopen && !w->stopping ? w->reopen_at : gpr_inf_future(GPR_CLOCK_MONOTONIC);
+  pthread_mutex_unlock(&w->mu);
+  return dl;
+}
+
+static void client__watch_on_timer(client_pool_t *p) {
+  client_watch_t *w = &p->watch;
+  pthread_mutex_lock(&w->mu);
+  if (w->reopen && !w->stopping && w->call == NULL &&
+      gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), w->reopen_at) >= 0)
+    client__watch_open(p);
+  pthread_mutex_unlock(&w->mu);
+}
+
+void client_health_watch_start(client_pool_t *p, int64_t backoff_min_ms, int64_t backoff_max_ms) {
+  client_watch_t *w = &p->watch;
+  pthread_mutex_lock(&w->mu);
+  assert(!w->enabled); /* one stream per pool */
+  w->enabled = true;
+  w->backoff_min_ms = backoff_min_ms;
+  w->backoff_max_ms = backoff_max_ms;
+  if (!w->stopping)
+    client__watch_open(p);
+  pthread_mutex_unlock(&w->mu);
+}
+
+client_core_health_t client_core_health(const client_pool_t *p) {
+  return (client_core_health_t)atomic_load(&((client_pool_t *)p)->watch.state);
+}
+
+uint64_t client_health_watch_reconnects(const client_pool_t *p) {
+  return atomic_load(&((client_pool_t *)p)->watch.reconnects);
+}
+
+/* ---- the completion-queue thread -------------------------------------------------------- */
+
 static void *client__thread_main(void *arg) {
   client_pool_t *p = arg;
   for (;;) {
-    grpc_event ev = grpc_completion_queue_next(p->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    grpc_event ev = grpc_completion_queue_next(p->cq, client__watch_deadline(p), NULL);
     if (ev.type == GRPC_QUEUE_SHUTDOWN)
       break;
-    if (ev.type == GRPC_OP_COMPLETE)
+    if (ev.type == GRPC_QUEUE_TIMEOUT)
+      client__watch_on_timer(p);
+    else if (ev.type == GRPC_OP_COMPLETE && ev.tag == &p->watch.msg_tag)
+      client__watch_on_message(p, ev.success != 0);
+    else if (ev.type == GRPC_OP_COMPLETE && ev.tag == &p->watch.status_tag)
+      client__watch_on_status(p);
+    else if (ev.type == GRPC_OP_COMPLETE)
       client__finish(p, ev.tag, ev.success != 0);
   }
   return NULL;
@@ -142,10 +366,20 @@ client_pool_t *client_pool_create(const char *target, int nchannels, size_t max_
   p->nchannels = nchannels;
   p->channels = client__xcalloc((size_t)nchannels, sizeof(*p->channels));
   p->cq = grpc_completion_queue_create_for_next(NULL);
+  pthread_mutex_init(&p->watch.mu, NULL);
+  atomic_init(&p->watch.state, CLIENT_CORE_UNKNOWN);
+  atomic_init(&p->watch.reconnects, 0);
   for (int i = 0; i < nchannels; i++) {
     grpc_arg args[] = {
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS, .value.integer = 30000},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS, .value.integer = 10000},
+        /* A ping every 10 s even without calls (the Watch stream is idle for hours), 5 s to
+         * answer; the core's server args permit this rate (core/rpc/server.c). */
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS, .value.integer = 10000},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS, .value.integer = 5000},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS,
+         .value.integer = 1},
+        /* Without this a client stops pinging after 2 pings with no data frame in between. */
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA,
+         .value.integer = 0},
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
          .value.integer = (int)max_message_bytes},
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
@@ -177,6 +411,14 @@ client_pool_t *client_pool_create(const char *target, int nchannels, size_t max_
 void client_pool_destroy(client_pool_t *p) {
   if (p == NULL)
     return;
+  /* The Watch stream has no deadline: cancel it, and no re-open after that. Its last
+   * completions arrive before the queue's shutdown event. */
+  pthread_mutex_lock(&p->watch.mu);
+  p->watch.stopping = true;
+  p->watch.reopen = false;
+  if (p->watch.call != NULL)
+    grpc_call_cancel(p->watch.call, NULL);
+  pthread_mutex_unlock(&p->watch.mu);
   /* In-flight calls end by their deadline at the latest. */
   while (atomic_load(&p->in_flight) > 0)
     usleep(10000);
@@ -189,7 +431,9 @@ void client_pool_destroy(client_pool_t *p) {
     }
   for (int i = 0; i < p->nchannels; i++)
     grpc_channel_destroy(p->channels[i]);
+  assert(p->watch.call == NULL);
   grpc_completion_queue_destroy(p->cq);
+  pthread_mutex_destroy(&p->watch.mu);
   free(p->channels);
   free(p);
   grpc_shutdown();

@@ -1,10 +1,12 @@
 /*
- * client.h — the gateway's gRPC client: a small pool of channels to the core and one
- * completion-queue thread that finishes unary calls asynchronously.
+ * client.h — the gateway's gRPC client: a small pool of channels to the core, one
+ * completion-queue thread that finishes unary calls asynchronously, and one long-lived
+ * grpc.health.v1.Health/Watch stream whose latest answer any thread may read for free.
  *
  * Only this module (and core/rpc) includes grpc headers: callers see bytes in, bytes out.
- * It never decodes a message and never blocks the caller on the network: client_call_start
- * returns at once and `done` runs later on the client's own thread.
+ * It decodes no message but the Watch stream's HealthCheckResponse, and never blocks the
+ * caller on the network: client_call_start returns at once and `done` runs later on the
+ * client's own thread.
  */
 #ifndef EHALL_GATEWAY_CLIENT_H
 #define EHALL_GATEWAY_CLIENT_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/common/status.h"
+#include "gateway/client/backoff.h"
 
 typedef struct client_pool client_pool_t;
 
@@ -37,12 +40,15 @@ typedef struct client_result {
 typedef void (*client_done_fn)(void *user, client_result_t *res);
 
 /* Starts gRPC (grpc_init) and `nchannels` channels to `target` ("127.0.0.1:50051") with
- * keepalive and message size limits; one thread polls their completion queue. Caller owns
- * the pool. Connecting is lazy: an unreachable core shows up as UNAVAILABLE on calls. */
+ * keepalive (a ping every 10 s, also without calls, 5 s to answer: a core that vanished
+ * without a TCP reset is noticed within 15 s) and message size limits; one thread polls their
+ * completion queue. Caller owns the pool. Connecting is lazy: an unreachable core shows up as
+ * UNAVAILABLE on calls. */
 client_pool_t *client_pool_create(const char *target, int nchannels, size_t max_message_bytes,
                                   eh_err_t *err);
 
-/* Waits for in-flight calls to finish (their `done` runs), stops the thread, grpc_shutdown. */
+/* Cancels the health Watch, waits for in-flight calls to finish (their `done` runs), stops
+ * the thread, grpc_shutdown. */
 void client_pool_destroy(client_pool_t *p);
 
 /* Starts the unary call `method` ("/pkg.Svc/Method") with the serialized request (copied),
@@ -53,6 +59,21 @@ void client_call_start(client_pool_t *p, const char *method, const uint8_t *req,
                        void *user);
 
 void client_result_free(client_result_t *r);
+
+/* Opens the one grpc.health.v1.Health/Watch stream (service "") on the pool's first channel;
+ * the completion-queue thread owns it from then on. Each answer is stored in an atomic; when
+ * the stream ends or fails the state becomes NOT_SERVING at once and the stream is re-opened
+ * after `backoff_min_ms`, doubling up to `backoff_max_ms` while attempts keep failing (reset
+ * by a stream that answered). Call once, after client_pool_create. Until the first answer
+ * the state is UNKNOWN. */
+void client_health_watch_start(client_pool_t *p, int64_t backoff_min_ms, int64_t backoff_max_ms);
+
+/* The latest state seen on the Watch stream (UNKNOWN before the first answer). Lock-free; any
+ * thread. */
+client_core_health_t client_core_health(const client_pool_t *p);
+
+/* How many times the Watch stream was re-opened after it ended or failed to open. */
+uint64_t client_health_watch_reconnects(const client_pool_t *p);
 
 /* True if every byte of `v` may travel as a gRPC ASCII metadata value (0x20..0x7e). */
 bool client_md_value_ok(const char *v);

@@ -53,6 +53,10 @@ struct http_server {
   int nstarted, ndone;
   char *openapi; /* built once, then read-only */
   size_t openapi_len;
+  /* The two /healthz bodies, printed once at create through the transcoder from
+   * grpc.health.v1.HealthCheckResponse; [1] SERVING, [0] NOT_SERVING. Read-only. */
+  char *healthz_body[2];
+  size_t healthz_len[2];
 };
 
 struct http_thread {

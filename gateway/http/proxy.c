@@ -1,7 +1,7 @@
 /*
  * proxy.c — API requests: route match, JSON → protobuf (body, path variables, query), the
- * gRPC call, and the answer printed back as JSON; also /healthz, which asks the core's
- * grpc.health.v1 service.
+ * gRPC call, and the answer printed back as JSON; also /healthz, answered from the state the
+ * client's health Watch stream keeps (no gRPC call per probe).
  *
  * Runs on the loop thread except http__on_call_done (the client's completion thread), which
  * only posts the result to the owning loop. The loop never waits for the core. A request that
@@ -18,15 +18,11 @@
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
 #include "gateway/transcode/transcode.h"
-#include "grpc/health/v1/health.pb-c.h"
-
-typedef enum { HTTP_CALL_API, HTTP_CALL_HEALTH } http_call_kind_t;
 
 struct http_call {
   h2o_multithread_message_t msg; /* first: the queue hands back this pointer */
   http_thread_t *t;
   http_req_t *hr; /* NULL once the request was disposed */
-  http_call_kind_t kind;
   const route_method_t *route;
   client_result_t *res;
 };
@@ -45,8 +41,8 @@ static void http__on_call_done(void *user, client_result_t *res) {
   h2o_multithread_send_message(&c->t->results, &c->msg);
 }
 
-static void http__start_call(http_req_t *hr, http_call_kind_t kind, const route_method_t *route,
-                             const char *method, const ProtobufCMessage *msg) {
+static void http__start_call(http_req_t *hr, const route_method_t *route, const char *method,
+                             const ProtobufCMessage *msg) {
   http_server_t *s = hr->t->srv;
   h2o_req_t *req = hr->req;
   size_t len = protobuf_c_message_get_packed_size(msg);
@@ -77,7 +73,6 @@ static void http__start_call(http_req_t *hr, http_call_kind_t kind, const route_
     abort();
   c->t = hr->t;
   c->hr = hr;
-  c->kind = kind;
   c->route = route;
   hr->call = c;
   hr->t->in_flight++;
@@ -165,31 +160,6 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
   http__send_json(hr, 200, json, len);
 }
 
-static void http__finish_health(http_req_t *hr, client_result_t *res) {
-  http_server_t *s = hr->t->srv;
-  Grpc__Health__V1__HealthCheckResponse *hc = NULL;
-  if (res->code == 0) {
-    ProtobufCAllocator al = arena_pb_allocator(hr->arena);
-    hc = grpc__health__v1__health_check_response__unpack(&al, res->payload_len, res->payload);
-  } else {
-    metrics_grpc_error(s->metrics, hr->t->index, res->code);
-  }
-  bool up = hc != NULL && hc->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-  if (!up) {
-    hc = arena_alloc(hr->arena, sizeof(*hc));
-    grpc__health__v1__health_check_response__init(hc);
-    hc->status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
-  }
-  eh_err_t err = EH_ERR_INIT;
-  size_t len = 0;
-  char *json = transcode_pb_to_json(hr->arena, http_schema_get(s->schema), &hc->base, &len, &err);
-  if (json == NULL) {
-    HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
-    return;
-  }
-  http__send_json(hr, up ? 200 : 503, json, len);
-}
-
 void http__on_results(h2o_multithread_receiver_t *r, h2o_linklist_t *messages) {
   while (!h2o_linklist_is_empty(messages)) {
     h2o_multithread_message_t *m =
@@ -203,10 +173,7 @@ void http__on_results(h2o_multithread_receiver_t *r, h2o_linklist_t *messages) {
       http_req_t *hr = c->hr;
       hr->call = NULL;
       log_set_request_id(hr->rid);
-      if (c->kind == HTTP_CALL_HEALTH)
-        http__finish_health(hr, c->res);
-      else
-        http__finish_api(hr, c->route, c->res);
+      http__finish_api(hr, c->route, c->res);
       log_set_request_id(NULL);
     }
     client_result_free(c->res);
@@ -326,11 +293,15 @@ void http__api(http_req_t *hr) {
       return;
     }
   }
-  http__start_call(hr, HTTP_CALL_API, route, route->grpc_path, msg);
+  http__start_call(hr, route, route->grpc_path, msg);
 }
 
+/* The latest answer of the core's health Watch (client.h), read from an atomic; the bodies
+ * were printed once at start. UNKNOWN (no answer yet, stream down) is 503 like NOT_SERVING. */
 void http__healthz(http_req_t *hr) {
-  Grpc__Health__V1__HealthCheckRequest hreq;
-  grpc__health__v1__health_check_request__init(&hreq);
-  http__start_call(hr, HTTP_CALL_HEALTH, NULL, "/grpc.health.v1.Health/Check", &hreq.base);
+  http_server_t *s = hr->t->srv;
+  int up = client_core_health(s->client) == CLIENT_CORE_SERVING;
+  h2o_add_header(&hr->req->pool, &hr->req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                 H2O_STRLIT("no-store")); /* a probe's answer is never reused */
+  http__send_json(hr, up ? 200 : 503, s->healthz_body[up], s->healthz_len[up]);
 }

@@ -27,6 +27,8 @@
 #include "gateway/http/errors.h"
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
+#include "gateway/transcode/transcode.h"
+#include "grpc/health/v1/health.pb-c.h"
 
 __thread http_thread_t *http__self;
 __thread http_req_t *http__sending;
@@ -467,6 +469,34 @@ static char *http__xstrdup(const char *v) {
   return d;
 }
 
+/* The two /healthz answers never change: print them once, through the transcoder like every
+ * other body, instead of once per probe. */
+static bool http__render_healthz(http_server_t *s, eh_err_t *err) {
+  static const Grpc__Health__V1__HealthCheckResponse__ServingStatus st[2] = {
+      GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING,
+      GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING};
+  arena_t *a = arena_create(0);
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; i++) {
+    Grpc__Health__V1__HealthCheckResponse hc;
+    grpc__health__v1__health_check_response__init(&hc);
+    hc.status = st[i];
+    size_t len = 0;
+    char *json = transcode_pb_to_json(a, http_schema_get(s->schema), &hc.base, &len, err);
+    if (json == NULL) {
+      ok = false;
+      break;
+    }
+    s->healthz_body[i] = malloc(len + 1);
+    if (s->healthz_body[i] == NULL)
+      abort();
+    memcpy(s->healthz_body[i], json, len + 1);
+    s->healthz_len[i] = len;
+  }
+  arena_destroy(a);
+  return ok;
+}
+
 http_server_t *http_server_create(const http_config_t *cfg, const routes_t *routes,
                                   client_pool_t *client, eh_err_t *err) {
   http_server_t *s = calloc(1, sizeof(*s));
@@ -517,7 +547,7 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
   s->metrics = metrics_create(labels, HTTP_LABEL_ROUTES + nroutes, s->nthreads);
   free(labels);
 
-  if (!http__listen(s, err)) {
+  if (!http__render_healthz(s, err) || !http__listen(s, err)) {
     http_server_destroy(s);
     return NULL;
   }
@@ -593,6 +623,8 @@ void http_server_destroy(http_server_t *s) {
   free((char *)s->cfg.core_secret);
   free((char *)s->cfg.version);
   free(s->openapi);
+  free(s->healthz_body[0]);
+  free(s->healthz_body[1]);
   if (s->threads == NULL) {
     pthread_mutex_destroy(&s->openapi_lock);
     free(s);

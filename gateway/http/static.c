@@ -19,9 +19,19 @@ static const char http__csp[] =
     "form-action 'self'";
 
 void http__metrics(http_req_t *hr) {
+  http_server_t *s = hr->t->srv;
   size_t len;
-  char *text = metrics_render(hr->t->srv->metrics, hr->arena, &len);
-  http__send(hr, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+  char *text = metrics_render(s->metrics, hr->arena, &len);
+  /* The core's health as the gateway's Watch stream last saw it (what /healthz answers). */
+  text = arena_printf(hr->arena,
+                      "%s# HELP ehall_core_serving 1 if the core's health Watch last said SERVING\n"
+                      "# TYPE ehall_core_serving gauge\nehall_core_serving %d\n"
+                      "# HELP ehall_core_watch_reconnects_total Health Watch streams re-opened\n"
+                      "# TYPE ehall_core_watch_reconnects_total counter\n"
+                      "ehall_core_watch_reconnects_total %llu\n",
+                      text, client_core_health(s->client) == CLIENT_CORE_SERVING,
+                      (unsigned long long)client_health_watch_reconnects(s->client));
+  http__send(hr, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 }
 
 void http__openapi(http_req_t *hr) {

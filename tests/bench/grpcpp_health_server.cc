@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -64,6 +65,10 @@ int main(int argc, char **argv) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // As ehall-core does at start-up (core/rpc/absl_shim.h): Debian's Abseil tracks lock order
+  // on every absl::Mutex lock unless told not to; both servers run without it, for fairness.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   HealthService service;
   grpc::ServerBuilder builder;

@@ -1,6 +1,7 @@
 """test_gateway_http.py — ehall-gateway as an HTTP client sees it: the JSON ⇄ gRPC route to the
 real core, the error shape, the limits (body, headers, duplicate Content-Length, slow clients),
-/healthz against a live and a dead core, /metrics, /openapi.json, static files with the SPA
+/healthz from the gateway's health Watch stream (a live, a stopped, a killed and a restarted
+core, a core whose PostgreSQL stops), /metrics, /openapi.json, static files with the SPA
 fallback, CORS, keep-alive, HTTP/2 over cleartext (prior knowledge and Upgrade: h2c, with
 Debian's python3-h2) and graceful SIGTERM.
 
@@ -118,6 +119,27 @@ def _h2(url, method, path, body=None, headers=()):
         sock.close()
 
 
+def _healthz(gw):
+    """(status, JSON body) of GET /healthz, or (None, None) if the gateway did not answer."""
+    try:
+        st, _, b = harness.http("GET", gw.url + "/healthz", timeout=3)
+        return st, json.loads(b)
+    except (OSError, ValueError):
+        return None, None
+
+
+def _series(gw):
+    """The gateway's /metrics as {series: value}."""
+    st, _, b = harness.http("GET", gw.url + "/metrics")
+    assert st == 200, st
+    out = {}
+    for line in b.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
 class GatewayHttpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -143,6 +165,10 @@ class GatewayHttpTest(unittest.TestCase):
             "EHALL_GATEWAY_TIMEOUT_HEADER_MS": "600",
             "EHALL_GATEWAY_TIMEOUT_BODY_MS": "800",
         })
+        # /healthz is 503 until the gateway's Watch stream has its first answer (a few ms).
+        for gw in (cls.gw, cls.small):
+            if not harness.wait_for(lambda: _healthz(gw)[0] == 200, timeout=10):
+                raise RuntimeError("gateway never reported the core healthy:\n" + gw.log())
 
     @classmethod
     def tearDownClass(cls):
@@ -397,12 +423,89 @@ class GatewayHttpTest(unittest.TestCase):
     # --- built-in endpoints ----------------------------------------------------------------
 
     def test_healthz_serving_and_not_serving(self):
-        st, h, b = self.get("/healthz")
-        self.assertEqual(st, 200, b)
-        self.assertEqual(json.loads(b), {"status": "SERVING"})
+        gws = [self.gw]
+        if os.environ.get("EHALL_TEST_GATEWAY_URL"):  # the shared stack's gateway
+            shared = type("G", (), {"url": os.environ["EHALL_TEST_GATEWAY_URL"]})
+            gws.append(shared)
+        for gw in gws:
+            st, h, b = harness.http("GET", gw.url + "/healthz")
+            self.assertEqual(st, 200, b)
+            self.assertEqual(h["content-type"], "application/json; charset=utf-8")
+            self.assertEqual(json.loads(b), {"status": "SERVING"})
+            self.assertEqual(_series(gw)["ehall_core_serving"], 1)
+        # A gateway whose core address is a closed port never gets an answer: 503.
         st, h, b = self.get("/healthz", gw=self.down)
         self.assertEqual(st, 503)
+        self.assertEqual(h["content-type"], "application/json; charset=utf-8")
         self.assertEqual(json.loads(b), {"status": "NOT_SERVING"})
+        m = _series(self.down)
+        self.assertEqual(m["ehall_core_serving"], 0)
+        self.assertIn("ehall_core_watch_reconnects_total", m)
+
+    def test_healthz_is_not_a_grpc_call(self):
+        # Answered from the Watch stream's state: 20 probes add no gRPC error on a gateway whose
+        # core is unreachable (every call there would fail with UNAVAILABLE and be counted).
+        before = _series(self.down).get('ehall_grpc_errors_total{code="14"}', 0)
+        for _ in range(20):
+            self.assertEqual(self.get("/healthz", gw=self.down)[0], 503)
+        self.assertEqual(_series(self.down).get('ehall_grpc_errors_total{code="14"}', 0), before)
+
+    def test_healthz_follows_core_stop_kill_and_restart(self):
+        core = harness.start_core()
+        gw = harness.start_gateway(core.addr)
+        try:
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw)[0] == 200, timeout=10), gw.log())
+            # SIGTERM: the draining core pushes NOT_SERVING on the stream, then ends it.
+            core.proc.send_signal(signal.SIGTERM)
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw) == (503, {"status": "NOT_SERVING"}),
+                                             timeout=3, step=0.05), gw.log())
+            core.stop()
+            # A new core on the same port: the stream is re-opened (backoff ≤ 2 s).
+            addr, port = core.addr, core.port
+            core = harness.start_core(env={"EHALL_CORE_LISTEN": addr}, wait=False)
+            self.assertTrue(harness.wait_port(port, proc=core.proc), core.log())
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw)[0] == 200, timeout=15), gw.log())
+            self.assertGreaterEqual(_series(gw)["ehall_core_watch_reconnects_total"], 1)
+            # SIGKILL: no goodbye from the core; the TCP reset fails the stream at once (the
+            # bound is well below keepalive's 10 s + 5 s, the only other way to notice).
+            core.proc.kill()
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw)[0] == 503, timeout=4, step=0.05),
+                            gw.log())
+            self.assertEqual(_series(gw)["ehall_core_serving"], 0)
+            # The gateway still stops cleanly and promptly with its Watch stream broken.
+            self.assertEqual(gw.stop(signal.SIGTERM), 0, gw.log())
+            self.assertIn("stopped", gw.log())
+        finally:
+            gw.stop()
+            core.stop()
+
+    def test_healthz_follows_the_cores_postgresql(self):
+        pg = harness.start_postgres()
+        core = gw = None
+        try:
+            rc, out = harness.run_core(["migrate"], pg_dsn=pg.dsn)
+            self.assertEqual(rc, 0, out)
+            core = harness.start_core(pg_dsn=pg.dsn)
+            gw = harness.start_gateway(core.addr)
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw)[0] == 200, timeout=10), gw.log())
+            reconnects = _series(gw)["ehall_core_watch_reconnects_total"]
+            pg.stop()
+            # The core's health thread notices within a second or two and pushes NOT_SERVING.
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw) == (503, {"status": "NOT_SERVING"}),
+                                             timeout=10, step=0.05), core.log())
+            m = _series(gw)
+            self.assertEqual(m["ehall_core_serving"], 0)
+            # Pushed on the open stream, not learnt by re-opening it.
+            self.assertEqual(m["ehall_core_watch_reconnects_total"], reconnects)
+            pg.start()
+            self.assertTrue(harness.wait_for(lambda: _healthz(gw)[0] == 200, timeout=15), core.log())
+            self.assertEqual(_series(gw)["ehall_core_serving"], 1)
+        finally:
+            if gw:
+                gw.stop()
+            if core:
+                core.stop()
+            pg.stop()
 
     def test_metrics_count_requests(self):
         gw = harness.start_gateway(self.core_addr)
