@@ -44,6 +44,33 @@ struct core_config {
   long idempotency_ttl_s;
   long idempotency_stale_ms;
   long idempotency_sweep_ms;
+  /* Identity (core/identity): sessions, passwords, throttling, recovery, WeChat, apps. */
+  long session_idle_web_s;
+  long session_idle_mp_s;
+  long session_absolute_s;
+  long pbkdf2_iterations;
+  long hash_threads;      /* the bounded PBKDF2 pool */
+  long hash_queue;        /* waiting hashes beyond which logins answer RESOURCE_EXHAUSTED */
+  char *identity_pepper;  /* HMAC key for ID-card numbers and reset tokens (secret) */
+  long login_free_failures;    /* failures before delays start */
+  long login_lock_failures;    /* failures (per account, per window) that lock */
+  long login_lock_s;           /* how long a lock lasts */
+  long login_window_s;         /* the counting window */
+  long login_max_per_hour;     /* hard cap of failures per account per hour */
+  long login_ip_lock_failures; /* failures per client IP per window that lock the IP */
+  long email_code_ttl_s;
+  long email_code_attempts;
+  long reset_ttl_s;
+  char *reset_url;        /* the page a reset link opens; "?token=…" is appended */
+  char *smtp_url;         /* smtp://host:port; empty: mail stays queued */
+  char *smtp_from;
+  char *smtp_user;
+  char *smtp_password;    /* secret */
+  long mail_poll_ms;
+  char *wechat_base_url;
+  char *wechat_appid;
+  char *wechat_secret;    /* secret */
+  long app_token_ttl_s;
 
   /* Not settings: facts of this process, filled by main before serving. */
   int64_t started_unix_ms;  /* wall clock at start */

@@ -13,6 +13,7 @@
 #include "core/common/call.h"
 #include "core/common/config.h"
 #include "core/common/log.h"
+#include "core/identity/identity.h"
 #include "core/config.h"
 #include "core/rpc/server.h"
 #include "core/store/migrate.h"
@@ -25,10 +26,13 @@
 static void core__usage(FILE *f) {
   fprintf(f,
           "ehall-core " CORE_VERSION " — the ehall gRPC core\n\n"
-          "Usage: ehall-core [--config=FILE] [--key=value...] [serve|migrate|--help]\n\n"
+          "Usage: ehall-core [--config=FILE] [--key=value...] [COMMAND]\n\n"
           "Commands:\n"
           "  serve     check migrations, then serve gRPC until SIGTERM/SIGINT (default)\n"
           "  migrate   apply pending migrations from migrations.dir and exit\n"
+          "  import accounts FILE   import the old portal's accounts (CSV, UTF-8 or GB18030)\n"
+          "  import check FILE      the same, reporting only (nothing is stored)\n"
+          "  audit verify           check the audit log's hash chain; non-zero on a break\n"
           "  --help    print this help\n\n");
   cfg_print_help(f, core_config_table, core_config_table_len, CORE_ENV_PREFIX);
 }
@@ -66,11 +70,17 @@ static int core__serve(core_config_t *cfg) {
   eh_err_t err = EH_ERR_INIT;
   int rc = 1;
   rpc_server_t *srv = NULL;
+  bool identity_started = false;
   if (!store_migrate_check(pg, cfg->migrations_dir, &err)) {
     LOG_ERROR("core", "refusing to serve: migrations dir=%s status=%s message=\"%s\" detail=%s",
               cfg->migrations_dir, eh_status_name(err.code), err.message_en, err.detail);
     goto done;
   }
+  if (!identity_start(cfg, pg, redis)) {
+    LOG_ERROR("core", "cannot start identity's hashing pool or mail sender");
+    goto done;
+  }
+  identity_started = true;
   srv = rpc_server_create(cfg, pg, redis, &err);
   if (srv == NULL) {
     LOG_ERROR("core", "cannot serve: %s detail=%s", err.message_en, err.detail);
@@ -89,6 +99,8 @@ static int core__serve(core_config_t *cfg) {
   rc = 0;
 done:
   rpc_server_destroy(srv);
+  if (identity_started)
+    identity_stop();
   store_redis_pool_destroy(redis);
   store_pg_pool_destroy(pg);
   return rc;
@@ -128,7 +140,16 @@ int main(int argc, char **argv) {
 
   const char *cmd = nrest > 0 ? argv[rest[0]] : "serve";
   int rc;
-  if (nrest > 1) {
+  /* Positional words after the command, for the tools ("import accounts FILE"). */
+  char *words[64];
+  int nwords = 0;
+  for (int i = 1; i < nrest; i++)
+    words[nwords++] = argv[rest[i]];
+  if (!strcmp(cmd, "import")) {
+    rc = identity_cli_import(&cfg, nwords, words);
+  } else if (!strcmp(cmd, "audit")) {
+    rc = identity_cli_audit(&cfg, nwords, words);
+  } else if (nrest > 1) {
     fprintf(stderr, "ehall-core: unexpected argument %s (see --help)\n", argv[rest[1]]);
     rc = 2;
   } else if (!strcmp(cmd, "serve")) {

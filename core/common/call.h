@@ -8,6 +8,8 @@
 #ifndef EHALL_COMMON_CALL_H
 #define EHALL_COMMON_CALL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
@@ -19,6 +21,36 @@ struct store_pg_pool;
 struct store_redis_pool;
 struct core_config;
 
+/* Who is calling, as the auth gate (core/rpc → identity_authenticate) established it before
+ * the handler runs. Strings and arrays are owned by the call's arena. */
+typedef enum {
+  CALL_ANONYMOUS = 0, /* no token (public methods only) */
+  CALL_USER,          /* a person's session */
+  CALL_APP,           /* a third-party app's token */
+} call_actor_t;
+
+/* Role bits of a user principal (roles table, copied into the session at login). */
+#define CALL_ROLE_STUDENT 1u
+#define CALL_ROLE_STAFF 2u
+#define CALL_ROLE_DEPT_ADMIN 4u /* for the org units in admin_units */
+#define CALL_ROLE_HALL_ADMIN 8u
+
+typedef struct call_principal {
+  call_actor_t actor;
+  /* CALL_USER */
+  int64_t account_id;
+  const char *campus_id;
+  const char *session_id;           /* the session's public id (never the token) */
+  unsigned roles;                   /* CALL_ROLE_* */
+  const char *const *admin_units;   /* org unit codes a dept admin administers */
+  size_t n_admin_units;
+  bool must_change_password;        /* only RPC_METHOD_FIRST_LOGIN_OK methods may run */
+  /* CALL_APP */
+  const char *app_client_id;
+  const char *const *scopes;
+  size_t n_scopes;
+} call_principal_t;
+
 typedef struct call {
   arena_t *arena;             /* destroyed after the reply is sent */
   const char *method;         /* "/ehall.system.v1.System/GetInfo" */
@@ -28,10 +60,22 @@ typedef struct call {
   const char *language;       /* "zh-CN" (default) or "en" */
   const char *idempotency_key; /* idempotency-key metadata, or NULL */
   int64_t deadline_ms;        /* CLOCK_MONOTONIC milliseconds; INT64_MAX: none */
+  const char *user_agent;     /* user-agent metadata (the gateway forwards the browser's), or NULL */
+  call_principal_t principal; /* filled by the auth gate; actor CALL_ANONYMOUS until then */
+  /* Set by a handler that opens or ends the caller's session: core/rpc sends them (on success
+   * only) as initial metadata x-ehall-set-session / x-ehall-session-max-age, which the gateway
+   * turns into the web app's HttpOnly session cookie. "" with max age 0 clears the cookie. */
+  const char *set_session_token;
+  int64_t set_session_max_age_s;
   struct store_pg_pool *pg;
   struct store_redis_pool *redis;
   const struct core_config *cfg;
 } call_t;
+
+/* True when the principal is a user holding the role bit (CALL_ROLE_*). */
+bool call_has_role(const call_t *call, unsigned role);
+/* True for a hall admin, or a dept admin whose admin_units include org_unit. */
+bool call_admins_unit(const call_t *call, const char *org_unit);
 
 /* Milliseconds left before the deadline (INT64_MAX when there is none; ≤ 0 when passed). */
 int64_t call_ms_left(const call_t *call);

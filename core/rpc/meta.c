@@ -119,6 +119,8 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
   call->authorization = NULL;
   call->language = "zh-CN";
   call->idempotency_key = NULL;
+  call->user_agent = NULL;
+  const rpc_kv_t *ua = NULL, *fwd_ua = NULL;
   for (size_t i = 0; i < n; i++) {
     const rpc_kv_t *kv = &md[i];
     if (rpc__key_is(kv, "authorization")) {
@@ -130,6 +132,10 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
       fwd = kv;
     } else if (rpc__key_is(kv, "x-ehall-gateway-secret")) {
       secret = kv;
+    } else if (rpc__key_is(kv, "user-agent")) {
+      ua = kv;
+    } else if (rpc__key_is(kv, "x-ehall-user-agent")) {
+      fwd_ua = kv; /* the browser's, forwarded by the gateway (gRPC's own names the channel) */
     } else if (rpc__key_is(kv, "accept-language")) {
       call->language = rpc_language_pick(kv->value, kv->value_len);
     } else if (rpc__key_is(kv, "idempotency-key")) {
@@ -147,6 +153,11 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
     rpc_request_id_generate(id);
     call->request_id = id;
   }
+  /* Only for the sessions list ("Chrome on Windows"): cut to 200 bytes, never trusted. */
+  const rpc_kv_t *agent = fwd_ua ? fwd_ua : ua;
+  if (agent != NULL && agent->value_len > 0)
+    call->user_agent =
+        arena_strndup(a, agent->value, agent->value_len > 200 ? 200 : agent->value_len);
   call->client_ip = NULL;
   if (fwd && secret && gateway_secret && *gateway_secret &&
       rpc__secret_matches(secret->value, secret->value_len, gateway_secret))

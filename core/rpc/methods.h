@@ -18,11 +18,16 @@ typedef enum {
   RPC_KIND_REFLECTION,   /* ServerReflectionInfo (v1 and v1alpha): bidi, handled in server.c */
 } rpc_kind_t;
 
-/* The method needs no login (others will require a valid session once identity lands). */
+/* The method needs no login. A valid token is still read (the handler sees who calls); an
+ * invalid or expired one is ignored, so a stale cookie never blocks logging in again. Every
+ * other method answers UNAUTHENTICATED without a valid session or app token. */
 #define RPC_METHOD_PUBLIC 1u
 /* The method changes state: it accepts an `idempotency-key` and a replay returns the first
  * answer (server.c, core/rpc/idempotency.c). */
 #define RPC_METHOD_MUTATES 2u
+/* Allowed while the account must still change an initial or imported password (ChangePassword,
+ * SendEmailCode, BindEmail, Logout, GetMe); every other method answers FAILED_PRECONDITION. */
+#define RPC_METHOD_FIRST_LOGIN_OK 4u
 
 /* Which rate-limit budget a call spends (per client IP, in Redis). Rows name a class, never
  * numbers: the rates come from config (ratelimit.*). */
@@ -41,6 +46,9 @@ typedef struct rpc_method {
   rpc_kind_t kind;
   unsigned flags;    /* RPC_METHOD_* */
   rpc_limit_t limit; /* rate-limit class */
+  /* The scope a third-party app token needs to call it ("identity.accounts.read"), or NULL:
+   * apps may not call the method at all. Users' sessions ignore it. */
+  const char *app_scope;
 } rpc_method_t;
 
 extern const rpc_method_t rpc_methods[];

@@ -33,6 +33,7 @@
 #include "core/common/call.h"
 #include "core/common/log.h"
 #include "core/config.h"
+#include "core/identity/identity.h"
 #include "core/rpc/absl_shim.h"
 #include "core/rpc/errors.h"
 #include "core/rpc/gates.h"
@@ -88,6 +89,9 @@ struct rpc_ctx {
   bool has_status_details;
   grpc_metadata trailer;
   bool has_trailer;
+  /* x-ehall-set-session and x-ehall-session-max-age for the web's cookie (call_t.set_session_*) */
+  grpc_metadata initial[2];
+  size_t n_initial;
   int cancelled;
   bool md_sent;
   bool active; /* counted in rpc_server.active until freed */
@@ -156,6 +160,10 @@ static void rpc__ctx_free(rpc_ctx_t *c) {
   if (c->has_trailer) {
     grpc_slice_unref(c->trailer.key);
     grpc_slice_unref(c->trailer.value);
+  }
+  for (size_t i = 0; i < c->n_initial; i++) {
+    grpc_slice_unref(c->initial[i].key);
+    grpc_slice_unref(c->initial[i].value);
   }
   if (c->call)
     grpc_call_unref(c->call);
@@ -254,7 +262,9 @@ static void rpc__finish(rpc_ctx_t *c, int code) {
   memset(ops, 0, sizeof(ops));
   size_t n = 0;
   if (!c->md_sent) {
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = c->n_initial;
+    ops[n++].data.send_initial_metadata.metadata = c->n_initial ? c->initial : NULL;
     c->md_sent = true;
   }
   if (c->reply && code == GRPC_STATUS_OK) {
@@ -328,6 +338,18 @@ static void rpc__log_failure(const char *method, const eh_err_t *err, int grpc_c
            (long long)(call_now_ms() - started_ms), err->detail[0] ? err->detail : "-");
 }
 
+/* A handler opened (or closed: "") the caller's session: say so in the initial metadata, which
+ * the gateway turns into the web app's HttpOnly cookie. Never logged. */
+static void rpc__session_metadata(rpc_ctx_t *c, const call_t *call) {
+  char age[24];
+  snprintf(age, sizeof(age), "%lld", (long long)call->set_session_max_age_s);
+  c->initial[0].key = grpc_slice_from_static_string("x-ehall-set-session");
+  c->initial[0].value = grpc_slice_from_copied_string(call->set_session_token);
+  c->initial[1].key = grpc_slice_from_static_string("x-ehall-session-max-age");
+  c->initial[1].value = grpc_slice_from_copied_string(age);
+  c->n_initial = 2;
+}
+
 static void rpc__unary(rpc_ctx_t *c) {
   struct rpc_server *s = c->w->s;
   const rpc_method_t *m = &rpc_methods[c->method];
@@ -367,6 +389,10 @@ static void rpc__unary(rpc_ctx_t *c) {
   } else if (call_ms_left(&call) <= 0) {
     eh_err_set(&err, EH_DEADLINE, NULL, "请求超时", "deadline exceeded");
     eh_err_detail(&err, "deadline passed before the handler ran");
+  } else if (!identity_authenticate(&call, (m->flags & RPC_METHOD_PUBLIC) != 0,
+                                    (m->flags & RPC_METHOD_FIRST_LOGIN_OK) != 0, m->app_scope,
+                                    &err)) {
+    /* err says why: no session, first login, or an app without the scope. */
   } else if (rpc_gate_idem_begin(&call, m, req, &idem, &err) && !idem.replay) {
     m->handler(&call, req, &resp, &err);
     if (eh_ok(&err) && resp == NULL) {
@@ -394,6 +420,8 @@ static void rpc__unary(rpc_ctx_t *c) {
     protobuf_c_message_pack(resp, bytes);
     rpc_gate_idem_finish(&call, &idem, &err, GRPC_STATUS_OK, bytes, n);
     c->reply = rpc__buffer(bytes, n);
+    if (call.set_session_token != NULL)
+      rpc__session_metadata(c, &call);
     code = rpc__prepare_status(c, a, NULL, NULL);
   } else {
     rpc_error_reply_t er;
@@ -438,7 +466,9 @@ static void rpc__watch_send(rpc_ctx_t *c, int status) {
   memset(ops, 0, sizeof(ops));
   size_t n = 0;
   if (!c->md_sent) {
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = c->n_initial;
+    ops[n++].data.send_initial_metadata.metadata = c->n_initial ? c->initial : NULL;
     c->md_sent = true;
   }
   ops[n].op = GRPC_OP_SEND_MESSAGE;
@@ -523,7 +553,9 @@ static void rpc__refl_recv(rpc_ctx_t *c) {
   memset(ops, 0, sizeof(ops));
   size_t n = 0;
   if (!c->md_sent) {
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = c->n_initial;
+    ops[n++].data.send_initial_metadata.metadata = c->n_initial ? c->initial : NULL;
     c->md_sent = true;
   }
   ops[n].op = GRPC_OP_RECV_MESSAGE;

@@ -49,7 +49,7 @@ static void http__start_call(http_req_t *hr, const route_method_t *route, const 
   uint8_t *buf = arena_alloc(hr->arena, len + 1);
   protobuf_c_message_pack(msg, buf);
 
-  client_md_t md[8];
+  client_md_t md[12];
   size_t n = 0;
   md[n++] = (client_md_t){"x-request-id", hr->rid};
   char ip[NI_MAXHOST];
@@ -60,6 +60,7 @@ static void http__start_call(http_req_t *hr, const route_method_t *route, const 
   if (s->cfg.core_secret && *s->cfg.core_secret)
     md[n++] = (client_md_t){"x-ehall-gateway-secret", s->cfg.core_secret};
   static const char *const fwd[][2] = {{"authorization", "authorization"},
+                                       {"user-agent", "x-ehall-user-agent"},
                                        {"accept-language", "accept-language"},
                                        {"idempotency-key", "idempotency-key"}};
   for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {

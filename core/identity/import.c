@@ -1,0 +1,14 @@
+/* import.c — TODO(H1): stubs until implemented. */
+#include "core/identity/identity.h"
+
+#define IDENTITY__STUB(fn) \
+  void fn(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp, eh_err_t *err) { \
+    (void)call; (void)req; (void)resp; \
+    eh_err_set(err, EH_UNIMPLEMENTED, NULL, "功能尚未开放", "not implemented yet"); \
+  }
+IDENTITY__STUB(identity_import_accounts)
+
+int identity_cli_import(const struct core_config *cfg, int argc, char **argv) {
+  (void)cfg; (void)argc; (void)argv;
+  return 2;
+}

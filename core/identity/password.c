@@ -1,0 +1,2 @@
+/* password.c — TODO(H1) */
+#include "core/identity/password.h"
