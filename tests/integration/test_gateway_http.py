@@ -68,7 +68,7 @@ def _chunked(body, size=256):
 
 def _h2_read(sock, conn, stream_id=1, initial=b""):
     """Reads one HTTP/2 response: (status or None, headers, body, reset error code or None)."""
-    status, headers, body, reset = None, {}, b"", None
+    status, headers, body = None, {}, b""
     data = initial
     while True:
         for ev in conn.receive_data(data) if data else []:
