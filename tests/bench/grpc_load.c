@@ -14,6 +14,7 @@
  * Usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]
  *                  [--request-hex=] [--concurrency=64] [--threads=2] [--duration=5]
  *                  [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] [--label=NAME]
+ *                  [--metadata=KEY:VALUE]... (up to 4; e.g. "authorization:Bearer …")
  * Exit status: 0 when the run completed (errors are reported, not fatal), 2 on bad usage or
  * when the server never became reachable.
  */
@@ -119,6 +120,8 @@ typedef struct load_opts {
   double warmup_s;
   int deadline_ms;
   long long max_calls; /* calls started in all, warm-up included */
+  grpc_metadata md[4]; /* sent with every call (--metadata) */
+  size_t n_md;
 } load_opts_t;
 
 static int load_hex_decode(const char *hex, unsigned char **out, size_t *out_len) {
@@ -157,7 +160,8 @@ static void load_usage(void) {
           "usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]\n"
           "                 [--request-hex=HEX] [--concurrency=64] [--threads=2] [--duration=5]\n"
           "                 [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] "
-          "[--label=NAME]\n");
+          "[--label=NAME]\n"
+          "                 [--metadata=KEY:VALUE]...\n");
 }
 
 static bool load_opt_value(const char *arg, const char *name, const char **value) {
@@ -187,6 +191,15 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
       o->target = v;
     } else if (load_opt_value(argv[i], "--method", &v)) {
       o->method = v;
+    } else if (load_opt_value(argv[i], "--metadata", &v)) {
+      const char *colon = strchr(v, ':');
+      if (colon == NULL || colon == v || o->n_md >= sizeof o->md / sizeof o->md[0]) {
+        fprintf(stderr, "grpc_load: --metadata wants KEY:VALUE (at most 4)\n");
+        return -1;
+      }
+      o->md[o->n_md].key = grpc_slice_from_copied_buffer(v, (size_t)(colon - v));
+      o->md[o->n_md].value = grpc_slice_from_copied_string(colon + 1);
+      o->n_md++;
     } else if (load_opt_value(argv[i], "--label", &v)) {
       o->label = v;
     } else if (load_opt_value(argv[i], "--request-hex", &v)) {
@@ -311,6 +324,8 @@ static bool load_call_start(load_worker_t *w, load_call_t *c) {
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].data.send_initial_metadata.count = w->opts->n_md;
+  ops[0].data.send_initial_metadata.metadata = w->opts->n_md ? (grpc_metadata *)w->opts->md : NULL;
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = c->send;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
