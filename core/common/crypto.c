@@ -15,8 +15,10 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/md.h>
+#include <mbedtls/md5.h>
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 
 /* One generator for the process: tokens are not hot enough for per-thread generators to pay
@@ -81,6 +83,18 @@ void crypto_sha256_hex(const void *data, size_t len,
   uint8_t d[CRYPTO_SHA256_LEN];
   crypto_sha256(data, len, d);
   crypto_hex_encode(d, sizeof(d), out);
+}
+
+void crypto_md5(const void *data, size_t len, uint8_t out[CRYPTO_MD5_LEN]) {
+  int rc = mbedtls_md5_ret(data, len, out);
+  if (rc != 0)
+    crypto__fatal("md5", rc);
+}
+
+void crypto_sha1(const void *data, size_t len, uint8_t out[CRYPTO_SHA1_LEN]) {
+  int rc = mbedtls_sha1_ret(data, len, out);
+  if (rc != 0)
+    crypto__fatal("sha1", rc);
 }
 
 void crypto_hmac_sha256(const void *key, size_t klen, const void *data, size_t len,

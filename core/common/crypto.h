@@ -32,6 +32,12 @@ void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 void crypto_sha256_hex(const void *data, size_t len,
                        char out[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1]);
 
+/* MD5 and SHA-1: only to verify the old portal's imported password hashes (password.c). */
+#define CRYPTO_MD5_LEN 16
+#define CRYPTO_SHA1_LEN 20
+void crypto_md5(const void *data, size_t len, uint8_t out[CRYPTO_MD5_LEN]);
+void crypto_sha1(const void *data, size_t len, uint8_t out[CRYPTO_SHA1_LEN]);
+
 void crypto_hmac_sha256(const void *key, size_t klen, const void *data, size_t len,
                         uint8_t out[CRYPTO_SHA256_LEN]);
 

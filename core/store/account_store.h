@@ -63,7 +63,8 @@ bool store_account_lock_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, store_
  * must_change_password = must_change. */
 bool store_account_set_password_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
                                    const char *password_hash, bool must_change, eh_err_t *err);
-/* Only the hash (a legacy or weaker hash upgraded at login): nothing else changes. */
+/* Only the hash (a legacy or weaker hash upgraded at login): nothing else changes. If the
+ * stored hash is no longer old_hash (changed meanwhile) nothing is written and it succeeds. */
 bool store_account_rehash_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
                              const char *old_hash, const char *new_hash, eh_err_t *err);
 bool store_account_touch_login(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, int64_t id,
@@ -84,6 +85,9 @@ typedef struct store_account_import {
   size_t n_roles;
   const char *password_hash; /* a legacy hash, or our PBKDF2 of the initial password */
   const char *idcard_hmac;   /* hex HMAC of the ID-card number, or NULL */
+  /* password_hash was made from the ID card (a fresh salt each import): the credentials then
+   * count as unchanged while idcard_hmac is, so a re-import changes nothing. */
+  bool password_from_idcard;
 } store_account_import_t;
 
 typedef struct store_import_counts {
@@ -92,10 +96,16 @@ typedef struct store_import_counts {
 
 /* Applies all rows in one transaction (all or nothing), keyed by campus id: new accounts are
  * created with must_change_password; existing ones get their profile fields and roles updated,
- * and their credentials only while they still have never changed the password. Importing the
- * same file twice changes nothing the second time. */
+ * and their credentials only while they still have never changed the password. An empty email
+ * keeps the account's bound one. Importing the same file twice changes nothing the second time.
+ * A row that collides with another account (email, ID card) fails the whole import with
+ * ALREADY_EXISTS naming the row's line and the field. */
 bool store_account_import(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                           const store_account_import_t *rows, size_t n,
                           store_import_counts_t *counts, eh_err_t *err);
+/* The same, rolled back at the end: the counts a real import would give now (dry run). */
+bool store_account_import_preview(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
+                                  const store_account_import_t *rows, size_t n,
+                                  store_import_counts_t *counts, eh_err_t *err);
 
 #endif
