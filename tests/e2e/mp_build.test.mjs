@@ -1,7 +1,9 @@
 // Smoke test of the WeChat mini-program build (miniprogram/dist/build/mp-weixin): the app
-// lists the home page, every page has its four files, WeChat's own compilers (wcc for WXML,
-// wcsc for WXSS, shipped in the npm package miniprogram-compiler) accept the output, and the
-// built home page, run under mp_harness.cjs, fetches system info and renders it.
+// lists every page, every page has its four files, WeChat's own compilers (wcc for WXML,
+// wcsc for WXSS, shipped in the npm package miniprogram-compiler) accept the output, and built
+// pages run under mp_harness.cjs: the home page fetches system info and shows who is logged in
+// (bearer token from storage), the login page logs in by password and by WeChat (wx.login →
+// bind on first use) and keeps the token in storage, as the mini-program has no cookies.
 // It must never rebuild anything itself: it checks what `npm run build:mp-weixin` produced.
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -19,6 +21,20 @@ const { loadTemplates, findByTestId, textOf } = createRequire(import.meta.url)(h
 
 const OUT = path.join(miniprogramDir, 'dist', 'build', 'mp-weixin')
 const HOME = 'pages/index/index'
+const LOGIN = 'pages/auth/login'
+// Every page of src/pages.json, home first.
+const PAGES = [
+  HOME,
+  'pages/feedback/feedback',
+  LOGIN,
+  'pages/auth/change-password',
+  'pages/auth/bind-email',
+  'pages/auth/forgot',
+  'pages/auth/reset',
+  'pages/me/me',
+  'pages/me/sessions',
+]
+const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))
 after(() => fs.rmSync(work, { recursive: true, force: true }))
 
@@ -79,8 +95,8 @@ function compiledTemplates() {
   return gwxFile
 }
 
-function runPage(replies, steps) {
-  const input = { out: OUT, gwx: compiledTemplates(), replies, steps }
+function runPage(replies, steps, extra = {}) {
+  const input = { out: OUT, gwx: compiledTemplates(), replies, steps, ...extra }
   const res = spawnSync(process.execPath, [harnessPath, JSON.stringify(input)], {
     encoding: 'utf8',
     timeout: 60000,
@@ -91,14 +107,14 @@ function runPage(replies, steps) {
   return JSON.parse(res.stdout.trim().split('\n').pop())
 }
 
-function rendered(data) {
+function rendered(data, page = HOME) {
   const render = loadTemplates(fs.readFileSync(compiledTemplates(), 'utf8'))
-  return render(`${HOME}.wxml`, data)
+  return render(`${page}.wxml`, data)
 }
 
 const textById = (tree, id) => textOf(findByTestId(tree, id)).trim()
 
-test('mp-weixin build exists and app.json lists the home page', () => {
+test('mp-weixin build exists and app.json lists every page, home first', () => {
   assert.ok(
     fs.existsSync(path.join(OUT, 'app.json')),
     `${OUT}/app.json is missing: run \`cd miniprogram && npm run build:mp-weixin\` first`,
@@ -106,6 +122,7 @@ test('mp-weixin build exists and app.json lists the home page', () => {
   const app = readJson('app.json')
   assert.ok(Array.isArray(app.pages), 'app.json has no pages list')
   assert.equal(app.pages[0], HOME, 'the home page is not the first page')
+  assert.deepEqual(app.pages, PAGES)
   assert.equal(app.window.navigationBarTitleText, '网上办事大厅')
   for (const page of app.pages) {
     for (const ext of ['.js', '.json', '.wxml', '.wxss']) {
@@ -120,7 +137,11 @@ test('mp-weixin build exists and app.json lists the home page', () => {
 })
 
 test("WeChat's wcc compiles every WXML page", () => {
-  compiledTemplates()
+  const render = loadTemplates(fs.readFileSync(compiledTemplates(), 'utf8'))
+  for (const page of PAGES) {
+    const tree = render(`${page}.wxml`, {})
+    assert.ok(tree && typeof tree === 'object', `no compiled template for ${page}`)
+  }
   const source = fs.readFileSync(path.join(OUT, `${HOME}.wxml`), 'utf8')
   assert.match(source, /<button[^>]*data-testid="retry"[^>]*bindtap=/, 'retry button has no tap handler')
 })
@@ -183,4 +204,115 @@ test('home page in the mini-program shows the gateway error, and retry recovers'
 test('home page in the mini-program maps a network failure to a Chinese message', () => {
   const { snapshots } = runPage([{ fail: 'request:fail connect ECONNREFUSED' }], ['load'])
   assert.equal(textById(rendered(snapshots[0]), 'error-message'), '网络连接失败，请稍后重试')
+})
+
+const ACCOUNT = {
+  campusId: '2023010101',
+  name: '张伟',
+  kind: 'ACCOUNT_KIND_STUDENT',
+  orgUnit: 'CS-2023-1',
+  status: 'ACCOUNT_STATUS_ACTIVE',
+  roles: [{ name: 'student' }],
+}
+
+test('home page in the mini-program shows the logged-in user, asking with the stored bearer token', () => {
+  const { requests, snapshots } = runPage(
+    [{ statusCode: 200, data: SAMPLE_INFO }, { statusCode: 200, data: ACCOUNT }],
+    ['load'],
+    { storage: { [TOKEN_KEY]: 'tok-home' } },
+  )
+  assert.equal(requests.length, 2)
+  assert.equal(requests[1].url, 'http://127.0.0.1:8080/api/v1/me')
+  assert.equal(requests[1].header.authorization, 'Bearer tok-home')
+  const tree = rendered(snapshots[0])
+  assert.equal(textById(tree, 'user-name'), '张伟')
+  assert.equal(findByTestId(tree, 'login-link'), null)
+})
+
+test('home page in the mini-program without a token asks nobody and offers 登录', () => {
+  const { requests, snapshots } = runPage([{ statusCode: 200, data: SAMPLE_INFO }], ['load'])
+  assert.deepEqual(requests.map((r) => r.url), ['http://127.0.0.1:8080/api/v1/system/info'])
+  const tree = rendered(snapshots[0])
+  assert.match(textById(tree, 'login-link'), /登录/)
+  assert.equal(findByTestId(tree, 'user-name'), null)
+})
+
+test('login page in the mini-program: WeChat login, bind on first use, token kept in storage', () => {
+  const { requests, snapshots, storage, navigations } = runPage(
+    [
+      { statusCode: 200, data: { bindRequired: true, bindTicket: 'ticket-1' } },
+      { statusCode: 200, data: { token: 'tok-wx', expireTime: '2026-12-05T00:00:00Z', account: ACCOUNT } },
+    ],
+    ['load', 'tap:wechat-login', 'input:campus-id=2023010101', 'input:password=Secret#2026', 'tap:login-submit'],
+    { page: LOGIN, wxCode: 'wx-code-1' },
+  )
+  assert.equal(requests.length, 2)
+  assert.equal(requests[0].url, 'http://127.0.0.1:8080/api/v1/auth/wechat/login')
+  assert.equal(requests[0].method, 'POST')
+  assert.equal(requests[0].header.authorization, undefined)
+  assert.equal(requests[0].header['x-csrf-token'], undefined, 'the mini-program has no CSRF cookie to echo')
+  const first = JSON.parse(requests[0].data)
+  assert.equal(first.code, 'wx-code-1')
+  assert.match(first.device, /^微信小程序/)
+
+  // bind_required: the same form now binds, and says so.
+  const bindForm = rendered(snapshots[1], LOGIN)
+  assert.ok(findByTestId(bindForm, 'bind-intro'), 'no bind explanation after bind_required')
+  assert.equal(findByTestId(bindForm, 'wechat-login'), null)
+  assert.match(textById(bindForm, 'login-submit'), /绑定并登录/)
+
+  assert.equal(requests[1].url, 'http://127.0.0.1:8080/api/v1/auth/wechat/bind')
+  assert.deepEqual(
+    { ...JSON.parse(requests[1].data), device: undefined },
+    { bindTicket: 'ticket-1', campusId: '2023010101', password: 'Secret#2026', device: undefined },
+  )
+  assert.equal(storage[TOKEN_KEY], 'tok-wx')
+  assert.deepEqual(navigations, [{ how: 'reLaunch', url: '/pages/index/index' }])
+})
+
+test('login page in the mini-program: password login with an initial password goes to the forced change', () => {
+  const { requests, storage, navigations } = runPage(
+    [{ statusCode: 200, data: { token: 'tok-pw', mustChangePassword: true, account: { ...ACCOUNT, mustChangePassword: true } } }],
+    ['load', 'input:campus-id=2023010101', 'input:password=315001', 'tap:login-submit'],
+    { page: LOGIN, storage: { [TOKEN_KEY]: 'stale-token' } },
+  )
+  assert.equal(requests.length, 1)
+  assert.equal(requests[0].url, 'http://127.0.0.1:8080/api/v1/auth/login')
+  // A stale token is not sent along with a new login.
+  assert.equal(requests[0].header.authorization, undefined)
+  const body = JSON.parse(requests[0].data)
+  assert.equal(body.client, 'mp')
+  assert.equal(body.campusId, '2023010101')
+  assert.equal(storage[TOKEN_KEY], 'tok-pw')
+  assert.deepEqual(navigations, [{ how: 'reLaunch', url: '/pages/auth/change-password?forced=1' }])
+})
+
+test('login page in the mini-program: a wrong password is shown above the button, a field error at its field', () => {
+  const wrong = { statusCode: 401, data: { code: 16, message: '学号或密码错误', details: [] } }
+  const bad = {
+    statusCode: 400,
+    data: {
+      code: 3,
+      message: '请检查输入',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [{ field: 'campus_id', description: '学号/工号最多 32 个字符' }],
+        },
+      ],
+    },
+  }
+  const { snapshots, storage, navigations } = runPage(
+    [wrong, bad],
+    ['load', 'input:campus-id=2023010101', 'input:password=nope', 'tap:login-submit', 'tap:login-submit'],
+    { page: LOGIN },
+  )
+  const afterWrong = rendered(snapshots[3], LOGIN)
+  assert.equal(textById(afterWrong, 'form-error'), '学号或密码错误')
+  assert.equal(findByTestId(afterWrong, 'error-campus-id'), null)
+  const afterBad = rendered(snapshots[4], LOGIN)
+  assert.equal(textById(afterBad, 'error-campus-id'), '学号/工号最多 32 个字符')
+  assert.equal(findByTestId(afterBad, 'form-error'), null)
+  assert.equal(storage[TOKEN_KEY], undefined)
+  assert.deepEqual(navigations, [])
 })

@@ -1,12 +1,15 @@
-// Runs the built mini-program's home page (miniprogram/dist/build/mp-weixin) in plain Node
+// Runs one built mini-program page (miniprogram/dist/build/mp-weixin; the home page unless told) in plain Node
 // with a stand-in for the WeChat runtime: App/Component/wx.* are the few calls uni-app's
 // runtime makes, and wx.request answers from a scripted list. It must never be mistaken for
 // the WeChat client: it proves our page logic and uni-app's glue, not WeChat's rendering.
 //
-// Usage: node mp_harness.cjs '<json>' where json = { out, gwx, replies: [reply...], steps: [...] };
-// `gwx` is a file holding wcc's compiled templates; a reply is {statusCode, data} or
-// {fail: "errMsg"}; a step is "load" or "tap:<data-testid>" (the element's bindtap is called).
-// Prints one JSON line: { requests: [{url, method, header}], snapshots: [data after each step] }.
+// Usage: node mp_harness.cjs '<json>' where json = { out, gwx, replies: [reply...], steps: [...],
+// page?, query?, storage?, wxCode? }; `gwx` is a file holding wcc's compiled templates; a reply is
+// {statusCode, data} or {fail: "errMsg"}; a step is "load" (onLoad with `query`, then onShow),
+// "tap:<data-testid>" (the element's bindtap is called) or "input:<data-testid>=<text>" (its
+// bindinput gets the text, as typing would). `storage` is wx storage at start; wx.login answers
+// `wxCode`. Prints one JSON line: { requests: [{url, method, header, data}], snapshots: [data
+// after each step], storage: {…} at the end, navigations: [{how, url}] }.
 // Required as a module it only exports the template helpers (loadTemplates, findByTestId, textOf).
 'use strict'
 const fs = require('fs')
@@ -56,7 +59,14 @@ const screen = {
   model: 'harness', brand: 'harness', statusBarHeight: 20, theme: 'light', host: { env: 'WeChat' },
   safeArea: { top: 20, left: 0, right: 390, bottom: 844, width: 390, height: 824 },
 }
-const launch = { path: 'pages/index/index', query: {}, scene: 1001, referrerInfo: {} }
+const PAGE = input.page || 'pages/index/index'
+const launch = { path: PAGE, query: {}, scene: 1001, referrerInfo: {} }
+const storage = { ...(input.storage || {}) }
+const navigations = []
+const navigate = (how) => (o) => {
+  navigations.push({ how, url: o && o.url })
+  if (o && o.success) setImmediate(() => o.success({}))
+}
 
 global.wx = {
   getSystemInfoSync: () => ({ ...screen }),
@@ -69,12 +79,19 @@ global.wx = {
   onAppShow() {}, onAppHide() {}, offAppShow() {}, offAppHide() {},
   preloadAssets() {},
   canIUse: () => true,
-  getStorageSync: () => '',
-  setStorageSync() {},
+  getStorageSync: (k) => (k in storage ? storage[k] : ''),
+  setStorageSync(k, v) { storage[k] = v },
+  removeStorageSync(k) { delete storage[k] },
   setStorage() {},
   stopPullDownRefresh() {},
+  login(o) { setImmediate(() => o.success && o.success({ code: input.wxCode || 'harness-code', errMsg: 'login:ok' })) },
+  reLaunch: navigate('reLaunch'),
+  navigateTo: navigate('navigateTo'),
+  redirectTo: navigate('redirectTo'),
+  showToast() {},
+  showModal(o) { setImmediate(() => o.success && o.success({ confirm: true })) },
   request(options) {
-    requests.push({ url: options.url, method: options.method, header: options.header })
+    requests.push({ url: options.url, method: options.method, header: options.header, data: options.data })
     const reply = replies.shift() || { fail: 'request:fail no scripted reply' }
     setImmediate(() => {
       if (reply.fail) options.fail && options.fail({ errMsg: reply.fail })
@@ -89,8 +106,8 @@ let appOptions = null
 let pageOptions = null
 const appInstance = {}
 const page = {
-  is: 'pages/index/index',
-  route: 'pages/index/index',
+  is: PAGE,
+  route: PAGE,
   options: {},
   data: {},
   setData(patch, done) {
@@ -135,7 +152,7 @@ async function main() {
   Object.assign(appInstance, appOptions)
   appOptions.onLaunch.call(appInstance, { ...launch })
 
-  require(path.join(input.out, 'pages', 'index', 'index.js'))
+  require(path.join(input.out, ...PAGE.split('/')) + '.js')
   Object.assign(page, pageOptions.methods)
   page.properties = Object.fromEntries(
     Object.entries(pageOptions.properties || {}).map(([k, v]) => [k, v.value]),
@@ -147,15 +164,26 @@ async function main() {
   for (const step of input.steps) {
     if (step === 'load') {
       pageOptions.lifetimes.attached.call(page)
-      page.onLoad({})
+      page.onLoad({ ...(input.query || {}) })
       pageOptions.lifetimes.ready.call(page)
+      if (typeof page.onShow === 'function') page.onShow()
     } else if (step.startsWith('tap:')) {
       const id = step.slice(4)
-      const node = findByTestId(render('pages/index/index.wxml', page.data), id)
+      const node = findByTestId(render(`${PAGE}.wxml`, page.data), id)
       if (!node) throw new Error(`nothing with data-testid="${id}" on the page`)
       const handler = node.attr.bindtap
       if (typeof page[handler] !== 'function') throw new Error(`data-testid="${id}" has no tap handler`)
       const event = { type: 'tap', target: { dataset: {} }, currentTarget: { dataset: {} }, detail: {} }
+      page[handler](event)
+    } else if (step.startsWith('input:')) {
+      const eq = step.indexOf('=')
+      const id = step.slice(6, eq)
+      const node = findByTestId(render(`${PAGE}.wxml`, page.data), id)
+      if (!node) throw new Error(`nothing with data-testid="${id}" on the page`)
+      const handler = node.attr.bindinput
+      if (typeof page[handler] !== 'function') throw new Error(`data-testid="${id}" has no input handler`)
+      const value = step.slice(eq + 1)
+      const event = { type: 'input', target: { dataset: {} }, currentTarget: { dataset: {} }, detail: { value } }
       page[handler](event)
     } else {
       throw new Error(`unknown step ${step}`)
@@ -163,7 +191,7 @@ async function main() {
     await settle()
     snapshots.push(JSON.parse(JSON.stringify(page.data)))
   }
-  process.stdout.write(JSON.stringify({ requests, snapshots }) + '\n')
+  process.stdout.write(JSON.stringify({ requests, snapshots, storage, navigations }) + '\n')
   process.exit(0)
 }
 

@@ -3,10 +3,20 @@
 // callers decide how to present an ApiError, whose message is already fit for a user (zh-CN).
 import { GATEWAY_BASE_URL, REQUEST_TIMEOUT_MS, TOKEN_STORAGE_KEY } from '../config.js'
 
-// gRPC status codes the client itself produces when the gateway never answered.
+// gRPC status codes: the client itself produces UNKNOWN, DEADLINE_EXCEEDED and UNAVAILABLE
+// when the gateway never answered; pages branch on the others (see api/identity.js).
 const CODE_UNKNOWN = 2
 const CODE_DEADLINE_EXCEEDED = 4
 const CODE_UNAVAILABLE = 14
+export const CODE_INVALID_ARGUMENT = 3
+export const CODE_NOT_FOUND = 5
+export const CODE_RESOURCE_EXHAUSTED = 8
+export const CODE_FAILED_PRECONDITION = 9
+export const CODE_UNAUTHENTICATED = 16
+
+// The web app's CSRF cookie (readable by scripts; the session cookie next to it is HttpOnly):
+// the gateway refuses a cookie-authenticated change unless X-CSRF-Token echoes it.
+const CSRF_COOKIE = 'ehall_csrf'
 
 export const MSG_NETWORK = '网络连接失败，请稍后重试'
 export const MSG_TIMEOUT = '请求超时，请稍后重试'
@@ -88,6 +98,55 @@ function storedToken() {
   }
 }
 
+// Keeps the session token of a LoginReply where apiRequest finds it. Only the mini-program
+// keeps one (it has no cookies); on H5 the gateway put the session in an HttpOnly cookie that
+// scripts must never see, so nothing is stored there and a stale stored token is dropped.
+export function sessionTokenSave(token) {
+  // #ifdef H5
+  sessionTokenClear()
+  return
+  // #endif
+  // #ifndef H5
+  try {
+    if (token) uni.setStorageSync(TOKEN_STORAGE_KEY, token)
+  } catch (e) {
+    // Storage full or denied: the next call will be anonymous and lead back to the login page.
+  }
+  // #endif
+}
+
+// Forgets the stored session token (logout, or the server said it is no longer valid).
+export function sessionTokenClear() {
+  try {
+    uni.removeStorageSync(TOKEN_STORAGE_KEY)
+  } catch (e) {
+    // Nothing stored or storage unavailable: either way no token is sent any more.
+  }
+}
+
+// True when a session may exist on this client: the mini-program has a stored token; on H5
+// only the server can tell (the cookie is HttpOnly), so the answer there is always true.
+export function sessionMayExist() {
+  // #ifdef H5
+  return true
+  // #endif
+  // #ifndef H5
+  return storedToken() !== ''
+  // #endif
+}
+
+// The ehall_csrf cookie's value on H5; '' elsewhere or when absent.
+function csrfToken() {
+  // #ifdef H5
+  if (typeof document === 'undefined' || !document.cookie) return ''
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === CSRF_COOKIE) return part.slice(eq + 1).trim()
+  }
+  // #endif
+  return ''
+}
+
 function headerValue(headers, name) {
   if (!headers) return ''
   const wanted = name.toLowerCase()
@@ -122,7 +181,8 @@ export function errorFromReply(statusCode, body, requestId) {
 
 // apiRequest({ method, path, data, timeout, headers }) resolves with the decoded JSON body of a
 // 2xx reply and rejects with an ApiError otherwise. `path` starts with "/api/". `headers` adds
-// request headers (e.g. Idempotency-Key); it cannot replace x-request-id or the token.
+// request headers (e.g. Idempotency-Key); it cannot replace x-request-id, the token or the
+// CSRF header. A change (any method but GET/HEAD) from H5 echoes the ehall_csrf cookie.
 export function apiRequest({ method = 'GET', path, data, timeout = REQUEST_TIMEOUT_MS, headers }) {
   const requestId = newRequestId()
   const header = { ...(headers || {}) }
@@ -131,6 +191,10 @@ export function apiRequest({ method = 'GET', path, data, timeout = REQUEST_TIMEO
   if (data !== undefined && method !== 'GET') header['content-type'] = 'application/json'
   const token = storedToken()
   if (token) header.authorization = `Bearer ${token}`
+  if (method !== 'GET' && method !== 'HEAD') {
+    const csrf = csrfToken()
+    if (csrf) header['x-csrf-token'] = csrf
+  }
 
   return new Promise((resolve, reject) => {
     uni.request({
