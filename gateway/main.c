@@ -43,6 +43,7 @@ typedef struct gateway_config {
   long core_channels;
   long shutdown_grace_ms;
   long health_watch_backoff_max_ms;
+  bool cookie_secure;
 } gateway_config_t;
 
 #define O(f) offsetof(gateway_config_t, f)
@@ -73,6 +74,8 @@ static const cfg_entry_t gateway_cfg[] = {
     {"health.watch_backoff_max_ms", CFG_INT, O(health_watch_backoff_max_ms), 100, 600000, "2000",
      "/healthz follows the core's health Watch stream; after it breaks it is re-opened after "
      "100 ms, doubling up to this", 0},
+    {"cookie.secure", CFG_BOOL, O(cookie_secure), 0, 0, "false",
+     "the site is served over HTTPS: the web session and CSRF cookies get the Secure attribute", 0},
 };
 #undef O
 #define GATEWAY_NCFG (sizeof(gateway_cfg) / sizeof(gateway_cfg[0]))
@@ -145,6 +148,7 @@ int main(int argc, char **argv) {
       .core_secret = cfg.core_secret ? cfg.core_secret : "",
       .version = EHALL_VERSION,
       .access_log = cfg.access_log,
+      .cookie_secure = cfg.cookie_secure,
   };
   srv = http_server_create(&hc, routes, client, &err);
   if (srv == NULL) {

@@ -5,10 +5,14 @@
 #include "gateway/services.h"
 
 #include "ehall/feedback/v1/feedback.pb-c.h"
+#include "ehall/identity/v1/identity.pb-c.h"
 #include "ehall/system/v1/system.pb-c.h"
 
 const ProtobufCServiceDescriptor *const gateway_services[] = {
     &ehall__feedback__v1__feedback__descriptor,
+    &ehall__identity__v1__auth__descriptor,
+    &ehall__identity__v1__accounts__descriptor,
+    &ehall__identity__v1__apps__descriptor,
     &ehall__system__v1__system__descriptor,
 };
 

@@ -3,9 +3,11 @@
  * completion-queue thread, and the one health Watch stream that thread keeps open.
  *
  * Each unary call is a single batch (send metadata, message, close; receive metadata,
- * message, status), so a call needs no state machine. Channels use a local subchannel pool:
- * without it gRPC shares one connection between identical channels and the pool would be a
- * pool of one. Never logs metadata values (they carry the caller's bearer token).
+ * message, status), so a call needs no state machine. Of the initial metadata only the
+ * session hand-over (x-ehall-set-session, x-ehall-session-max-age) is kept for the caller.
+ * Channels use a local subchannel pool: without it gRPC shares one connection between
+ * identical channels and the pool would be a pool of one. Never logs metadata values (they
+ * carry the caller's bearer token or a new session's).
  *
  * The Watch stream (so that /healthz costs no gRPC call): two batches are pending on it at
  * all times, RECV_MESSAGE (re-armed after every answer) and RECV_STATUS_ON_CLIENT. When the
@@ -138,6 +140,19 @@ static void client__finish(client_pool_t *p, client_call_t *c, bool ok) {
         memcpy(r->payload, GRPC_SLICE_START_PTR(s), r->payload_len);
         grpc_slice_unref(s);
         grpc_byte_buffer_reader_destroy(&rd);
+      }
+    }
+    for (size_t i = 0; i < c->initial_md.count; i++) {
+      const grpc_metadata *m = &c->initial_md.metadata[i];
+      char **slot = NULL;
+      if (grpc_slice_str_cmp(m->key, "x-ehall-set-session") == 0)
+        slot = &r->set_session;
+      else if (grpc_slice_str_cmp(m->key, "x-ehall-session-max-age") == 0)
+        slot = &r->session_max_age;
+      if (slot != NULL && *slot == NULL) {
+        size_t n = GRPC_SLICE_LENGTH(m->value);
+        *slot = client__xcalloc(1, n + 1);
+        memcpy(*slot, GRPC_SLICE_START_PTR(m->value), n);
       }
     }
     for (size_t i = 0; i < c->trailing_md.count; i++) {
@@ -499,5 +514,7 @@ void client_result_free(client_result_t *r) {
   free(r->message);
   free(r->payload);
   free(r->details_bin);
+  free(r->set_session);
+  free(r->session_max_age);
   free(r);
 }

@@ -34,6 +34,11 @@ typedef struct client_result {
   size_t payload_len;
   uint8_t *details_bin; /* grpc-status-details-bin (serialized google.rpc.Status) or NULL */
   size_t details_len;
+  /* From the response's initial metadata: the core opened (token) or ended ("") the caller's
+   * session (x-ehall-set-session), and its lifetime in seconds as sent
+   * (x-ehall-session-max-age). NULL when absent. Credentials: never log them. */
+  char *set_session;
+  char *session_max_age;
 } client_result_t;
 
 /* Runs on the client's completion-queue thread: hand the result to another thread quickly. */

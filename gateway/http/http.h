@@ -31,6 +31,7 @@ typedef struct http_config {
   const char *core_secret;  /* sent as x-ehall-gateway-secret; "" or NULL: not sent */
   const char *version;      /* for OpenAPI's info.version */
   bool access_log;
+  bool cookie_secure; /* the site is served over HTTPS: session cookies get `Secure` */
 } http_config_t;
 
 typedef struct http_server http_server_t;

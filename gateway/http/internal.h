@@ -88,6 +88,9 @@ typedef struct http_req {
   bool english;
   bool cors; /* the Origin is allowed: add CORS headers */
   h2o_iovec_t origin;
+  /* "Bearer <ehall_session cookie>" when the request has no Authorization header but the web
+   * session cookie (proxy.c); in the arena. A credential: never logged. */
+  const char *cookie_bearer;
 } http_req_t;
 
 /* The loop thread's own http_thread_t (NULL on other threads). */

@@ -7,6 +7,14 @@
  * only posts the result to the owning loop. The loop never waits for the core. A request that
  * goes away before its answer detaches its call (http__call_detach); the late result is freed
  * unread. Never logs bodies, query strings or metadata values (the bearer token travels there).
+ *
+ * The web session cookie is transport, not policy: a request without an Authorization header
+ * but with the ehall_session cookie is forwarded as `authorization: Bearer <cookie>` (the core
+ * alone decides whether it is valid); such a request changing something (not GET/HEAD/OPTIONS)
+ * must echo the ehall_csrf cookie in X-CSRF-Token (double submit: a page of another site can
+ * make the browser send the cookies but cannot read them). When the core opens or ends a
+ * session (initial metadata x-ehall-set-session) the answer sets or clears both cookies; the
+ * metadata itself never reaches the client. Cookie values are never logged.
  */
 #include <netdb.h>
 #include <stdlib.h>
@@ -15,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "core/common/log.h"
+#include "gateway/http/cookie.h"
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
 #include "gateway/transcode/transcode.h"
@@ -68,6 +77,8 @@ static void http__start_call(http_req_t *hr, const route_method_t *route, const 
     if (v.base != NULL)
       md[n++] = (client_md_t){fwd[i][1], arena_strndup(hr->arena, v.base, v.len)};
   }
+  if (hr->cookie_bearer != NULL) /* only set when there is no Authorization header */
+    md[n++] = (client_md_t){"authorization", hr->cookie_bearer};
 
   http_call_t *c = calloc(1, sizeof(*c));
   if (c == NULL)
@@ -99,6 +110,69 @@ static const ProtobufCMessage *http__sub_message(const ProtobufCMessage *msg, co
     path = dot ? dot + 1 : path + n;
   }
   return msg;
+}
+
+/* ---- the web session cookie --------------------------------------------------------- */
+
+/* Cookie `name` from any of the request's Cookie headers (HTTP/2 may split them). */
+static bool http__cookie(h2o_req_t *req, const char *name, h2o_iovec_t *out) {
+  for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1;) {
+    const char *v;
+    size_t n;
+    if (http_cookie_find(req->headers.entries[i].value.base, req->headers.entries[i].value.len,
+                         name, &v, &n)) {
+      *out = h2o_iovec_init(v, n);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Before the call: take the session from the cookie when there is no Authorization header,
+ * and refuse a cookie-authenticated change without the matching CSRF token. False when the
+ * answer was sent. */
+static bool http__session_from_cookie(http_req_t *hr) {
+  h2o_req_t *req = hr->req;
+  if (http__req_header(req, H2O_STRLIT("authorization")).base != NULL)
+    return true; /* mini-program and apps: an explicit header, nothing ambient to forge */
+  h2o_iovec_t tok;
+  if (!http__cookie(req, HTTP_COOKIE_SESSION, &tok) || !http_cookie_value_ok(tok.base, tok.len))
+    return true; /* none, or not a value we ever set: the call goes out anonymous */
+  if (!http_method_is_safe(req->method.base, req->method.len)) {
+    h2o_iovec_t csrf = {NULL, 0}, sent = http__req_header(req, H2O_STRLIT("x-csrf-token"));
+    if (!http__cookie(req, HTTP_COOKIE_CSRF, &csrf) ||
+        !http_csrf_match(sent.base, sent.len, csrf.base, csrf.len)) {
+      LOG_INFO("http", "refused: cookie session without a matching CSRF token");
+      HTTP_ERR(hr, 403, EH_PERMISSION_DENIED, "请求缺少 CSRF 令牌或令牌不匹配，请刷新页面后重试",
+               "the request lacks a valid CSRF token; reload the page and retry");
+      return false;
+    }
+  }
+  hr->cookie_bearer = arena_printf(hr->arena, "Bearer %.*s", (int)tok.len, tok.base);
+  return true;
+}
+
+/* After a successful call that opened or ended a session: set (or clear) both cookies. A value
+ * unfit for a cookie is a core bug: logged without the value, no cookie set. */
+static void http__set_session_cookies(http_req_t *hr, const client_result_t *res) {
+  http_server_t *s = hr->t->srv;
+  const char *token = res->set_session;
+  size_t tl = strlen(token);
+  if (tl > 0 && !http_cookie_value_ok(token, tl)) {
+    LOG_ERROR("http", "core sent a session token unfit for a cookie (len=%zu): not set", tl);
+    return;
+  }
+  long long age = http_cookie_max_age_parse(res->session_max_age);
+  char csrf[HTTP_CSRF_TOKEN_LEN + 1] = "";
+  if (tl > 0)
+    http_csrf_generate(csrf);
+  http__header(hr->req, "set-cookie",
+               http_cookie_session_format(hr->arena, token, age, s->cfg.cookie_secure));
+  http__header(hr->req, "set-cookie",
+               http_cookie_csrf_format(hr->arena, csrf, age, s->cfg.cookie_secure));
+  /* An answer that carries a credential is never stored by a cache. */
+  h2o_set_header(&hr->req->pool, &hr->req->res.headers, H2O_TOKEN_CACHE_CONTROL,
+                 H2O_STRLIT("no-store"), 0);
 }
 
 static void http__finish_api(http_req_t *hr, const route_method_t *route, client_result_t *res) {
@@ -133,6 +207,8 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
     http__send_status(hr, http_status_from_grpc(res->code), st);
     return;
   }
+  if (res->set_session != NULL)
+    http__set_session_cookies(hr, res);
   ProtobufCAllocator al = arena_pb_allocator(hr->arena);
   ProtobufCMessage *out =
       protobuf_c_message_unpack(route->output, &al, res->payload_len, res->payload);
@@ -229,6 +305,8 @@ void http__api(http_req_t *hr) {
   }
   const route_method_t *route = mt.route;
   hr->label = HTTP_LABEL_ROUTES + routes_index(s->routes, route);
+  if (!http__session_from_cookie(hr))
+    return;
   eh_err_t err = EH_ERR_INIT;
   ProtobufCMessage *msg = NULL;
 
