@@ -15,6 +15,7 @@ typedef struct identity_session {
   const char *token;      /* give to the client once; owned by call->arena */
   const char *session_id;
   int64_t expire_unix_s;  /* the earlier of idle and absolute expiry, as of now */
+  int64_t lifetime_s;     /* the absolute lifetime (the web cookie's max age) */
 } identity_session_t;
 
 /* Opens a session for acct (roles copied in), client "web" or "mp" ("" = web), device (""
@@ -34,6 +35,18 @@ bool identity_sessions_end_all(call_t *call, int64_t account_id, const char *kee
 bool identity_throttle_check(call_t *call, const char *campus_id, eh_err_t *err);
 void identity_throttle_fail(call_t *call, const char *campus_id);
 void identity_throttle_ok(call_t *call, const char *campus_id);
+
+/* The gate's half for user sessions (one Redis round trip): looks the token up, extends its
+ * idle expiry and fills call->principal (CALL_USER). *found false for an unknown, ended or
+ * expired token (principal untouched). false with err only when Redis fails. */
+bool identity_session_resolve(call_t *call, const char *token, bool *found, eh_err_t *err);
+
+/* Forgets an account's login-failure counters (admin unlock). */
+bool identity_throttle_clear(call_t *call, const char *campus_id, eh_err_t *err);
+
+/* A google.protobuf.Timestamp for unix seconds / ms (NULL for 0), owned by call->arena. */
+struct Google__Protobuf__Timestamp;
+struct Google__Protobuf__Timestamp *identity__timestamp_ms(arena_t *a, int64_t unix_ms);
 
 /* Fills an ehall.identity.v1.LoginReply (as ProtobufCMessage) for a new session of acct. */
 ProtobufCMessage *identity_login_reply(call_t *call, const store_account_t *acct,

@@ -1,0 +1,390 @@
+/*
+ * session_store.c — sessions and login-failure counters in Redis (session_store.h).
+ *
+ * Must never see or log a token (only its SHA-256 hex), and never log a key: keys carry campus
+ * ids and client addresses.
+ *
+ * Key layout (all hashes; times are ms of Redis's TIME):
+ *   ehall:sess:<sha256 hex of token>   a account id, c campus id, s session id, r role bits,
+ *                                      u dept-admin units joined by \x1f, m must-change 0/1,
+ *                                      cl client, d device, ip, ct created, ls last seen,
+ *                                      ab absolute end, id idle ms.
+ *                                      PEXPIRE = min(idle, ab - now), renewed on every use.
+ *   ehall:sessidx:<account id>         session id → token hash, for listing and "end all";
+ *                                      PEXPIRE ≥ the longest absolute lifetime in it; dead
+ *                                      entries are pruned when listed.
+ *   ehall:login:a:<campus id, lower>   n failures in window, ws window start, lf last failure,
+ *                                      h failures this hour, hs hour start.
+ *   ehall:login:ip:<client ip>         n, ws, lf (as above, no hour).
+ *                                      Both PEXPIRE keep_ms (max of window, lock, an hour).
+ *
+ * Lua (EVALSHA, falling back to EVAL after a Redis restart), each one atomic step:
+ *   CREATE   HSET the session, PEXPIRE min(idle, life); HSET the index, raise its PEXPIRE.
+ *   TOUCH    the gate's one round trip: HMGET; absolute end passed → DEL, nil; else HSET ls,
+ *            PEXPIRE min(idle, ab - now); returns the principal and the new expiry.
+ *   LIST     HGETALL the index; HMGET each session; HDEL entries whose session is gone.
+ *   END      HGET the index entry, HDEL it, DEL the session.
+ *   END_ALL  the same for every entry but the kept one.
+ *   COUNTS   TIME and HMGET of both counter keys (read only).
+ *   FAIL     count one failure in both keys (window / hour start over when old), PEXPIRE.
+ * LIST, END and END_ALL touch session keys named by the index rather than by KEYS: fine on one
+ * Redis (and Sentinel); a Redis Cluster would need hash tags ({account}) in both key names.
+ */
+#include "core/store/session_store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SS_SESS_PREFIX "ehall:sess:"
+#define SS_INDEX_PREFIX "ehall:sessidx:"
+#define SS_LOGIN_ACCT_PREFIX "ehall:login:a:"
+#define SS_LOGIN_IP_PREFIX "ehall:login:ip:"
+
+#define SS_LUA_NOW                                                                              \
+  "local t = redis.call('TIME')\n"                                                              \
+  "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                    \
+  "local function f(x) return string.format('%.0f', x) end\n"
+
+/* KEYS: session, index. ARGV: a c s r u m cl d ip idle_ms life_ms token_hash. */
+static const char SS_CREATE[] =
+    SS_LUA_NOW
+    "local idle = tonumber(ARGV[10])\n"
+    "local life = tonumber(ARGV[11])\n"
+    "local ttl = math.min(idle, life)\n"
+    "redis.call('HSET', KEYS[1], 'a', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'r', ARGV[4],\n"
+    "  'u', ARGV[5], 'm', ARGV[6], 'cl', ARGV[7], 'd', ARGV[8], 'ip', ARGV[9],\n"
+    "  'ct', f(now), 'ls', f(now), 'ab', f(now + life), 'id', ARGV[10])\n"
+    "redis.call('PEXPIRE', KEYS[1], ttl)\n"
+    "redis.call('HSET', KEYS[2], ARGV[3], ARGV[12])\n"
+    "if redis.call('PTTL', KEYS[2]) < life then redis.call('PEXPIRE', KEYS[2], life) end\n"
+    "return {f(now), f(now + ttl)}\n";
+
+/* KEYS: session. Returns nil or {a, c, s, r, u, m, expire}. */
+static const char SS_TOUCH[] =
+    "local v = redis.call('HMGET', KEYS[1], 'a', 'c', 's', 'r', 'u', 'm', 'ab', 'id')\n"
+    "if not v[1] then return false end\n"
+    SS_LUA_NOW
+    "local ab = tonumber(v[7])\n"
+    "if now >= ab then redis.call('DEL', KEYS[1]) return false end\n"
+    "local ttl = math.min(tonumber(v[8]), ab - now)\n"
+    "redis.call('HSET', KEYS[1], 'ls', f(now))\n"
+    "redis.call('PEXPIRE', KEYS[1], ttl)\n"
+    "return {v[1], v[2], v[3], v[4], v[5], v[6], f(now + ttl)}\n";
+
+/* KEYS: index. ARGV: session key prefix. Returns 8 strings per live session. */
+static const char SS_LIST[] =
+    SS_LUA_NOW
+    "local idx = redis.call('HGETALL', KEYS[1])\n"
+    "local out = {}\n"
+    "for i = 1, #idx, 2 do\n"
+    "  local k = ARGV[1] .. idx[i + 1]\n"
+    "  local v = redis.call('HMGET', k, 's', 'cl', 'd', 'ip', 'ct', 'ls', 'ab')\n"
+    "  local ttl = redis.call('PTTL', k)\n"
+    "  if (not v[1]) or v[1] ~= idx[i] or ttl < 0 then\n"
+    "    redis.call('HDEL', KEYS[1], idx[i])\n"
+    "  else\n"
+    "    for j = 1, 7 do out[#out + 1] = v[j] or '' end\n"
+    "    out[#out + 1] = f(now + ttl)\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* KEYS: index. ARGV: session key prefix, session id. Returns 1 if a live session ended. */
+static const char SS_END[] = "local h = redis.call('HGET', KEYS[1], ARGV[2])\n"
+                             "if not h then return 0 end\n"
+                             "redis.call('HDEL', KEYS[1], ARGV[2])\n"
+                             "return redis.call('DEL', ARGV[1] .. h)\n";
+
+/* KEYS: index. ARGV: session key prefix, session id to keep (or ""). Returns how many ended. */
+static const char SS_END_ALL[] = "local idx = redis.call('HGETALL', KEYS[1])\n"
+                                 "local n = 0\n"
+                                 "for i = 1, #idx, 2 do\n"
+                                 "  if idx[i] ~= ARGV[2] then\n"
+                                 "    n = n + redis.call('DEL', ARGV[1] .. idx[i + 1])\n"
+                                 "    redis.call('HDEL', KEYS[1], idx[i])\n"
+                                 "  end\n"
+                                 "end\n"
+                                 "return n\n";
+
+/* KEYS: account counters, IP counters. Returns {now, n ws lf h hs, n ws lf} as strings. */
+static const char SS_COUNTS[] =
+    SS_LUA_NOW
+    "local a = redis.call('HMGET', KEYS[1], 'n', 'ws', 'lf', 'h', 'hs')\n"
+    "local b = redis.call('HMGET', KEYS[2], 'n', 'ws', 'lf')\n"
+    "local out = {f(now)}\n"
+    "for j = 1, 5 do out[#out + 1] = a[j] or '0' end\n"
+    "for j = 1, 3 do out[#out + 1] = b[j] or '0' end\n"
+    "return out\n";
+
+/* KEYS: account counters, IP counters. ARGV: window ms, keep ms, "1" to count the IP too. */
+static const char SS_FAIL[] =
+    SS_LUA_NOW
+    "local w = tonumber(ARGV[1])\n"
+    "local function bump(k, hour)\n"
+    "  local v = redis.call('HMGET', k, 'n', 'ws', 'h', 'hs')\n"
+    "  local n, ws = tonumber(v[1]) or 0, tonumber(v[2]) or 0\n"
+    "  if now - ws >= w then n = 0 ws = now end\n"
+    "  redis.call('HSET', k, 'n', f(n + 1), 'ws', f(ws), 'lf', f(now))\n"
+    "  if hour then\n"
+    "    local h, hs = tonumber(v[3]) or 0, tonumber(v[4]) or 0\n"
+    "    if now - hs >= 3600000 then h = 0 hs = now end\n"
+    "    redis.call('HSET', k, 'h', f(h + 1), 'hs', f(hs))\n"
+    "  end\n"
+    "  redis.call('PEXPIRE', k, ARGV[2])\n"
+    "end\n"
+    "bump(KEYS[1], true)\n"
+    "if ARGV[3] == '1' then bump(KEYS[2], false) end\n"
+    "return 1\n";
+
+typedef struct ss_script {
+  const char *text;
+  size_t len;
+  char sha[41]; /* "" until loaded; guarded by ss__lock */
+} ss_script_t;
+
+static pthread_mutex_t ss__lock = PTHREAD_MUTEX_INITIALIZER;
+#define SS_SCRIPT(t) {t, sizeof(t) - 1, ""}
+static ss_script_t ss_create = SS_SCRIPT(SS_CREATE), ss_touch = SS_SCRIPT(SS_TOUCH),
+                   ss_list = SS_SCRIPT(SS_LIST), ss_end = SS_SCRIPT(SS_END),
+                   ss_end_all = SS_SCRIPT(SS_END_ALL), ss_counts = SS_SCRIPT(SS_COUNTS),
+                   ss_fail = SS_SCRIPT(SS_FAIL);
+
+static bool ss__odd(eh_err_t *err, const char *what) {
+  eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+  eh_err_detail(err, "session store: %s gave an odd reply", what);
+  return false;
+}
+
+/* Loads the script once (SCRIPT LOAD), remembering its SHA-1 for EVALSHA. */
+static bool ss__sha(arena_t *a, store_redis_pool_t *pool, ss_script_t *s, char sha[41],
+                    eh_err_t *err) {
+  pthread_mutex_lock(&ss__lock);
+  memcpy(sha, s->sha, 41);
+  pthread_mutex_unlock(&ss__lock);
+  if (sha[0] != '\0')
+    return true;
+  const char *argv[] = {"SCRIPT", "LOAD", s->text};
+  size_t lens[] = {6, 4, s->len};
+  store_redis_reply_t *r = store_redis_cmd(a, pool, 3, argv, lens, err);
+  if (r == NULL)
+    return false;
+  size_t n = 0;
+  const char *str = store_redis_reply_str(r, &n);
+  if (str == NULL || n != 40)
+    return ss__odd(err, "SCRIPT LOAD");
+  memcpy(sha, str, 40);
+  sha[40] = '\0';
+  pthread_mutex_lock(&ss__lock);
+  memcpy(s->sha, sha, 41);
+  pthread_mutex_unlock(&ss__lock);
+  return true;
+}
+
+/* EVALSHA script with nkeys keys then args (argv[0..n)); EVAL when Redis lost its script cache
+ * (restart, SCRIPT FLUSH). */
+static store_redis_reply_t *ss__eval(arena_t *a, store_redis_pool_t *pool, ss_script_t *s,
+                                     int nkeys, int n, const char *const *args, eh_err_t *err) {
+  char sha[41], nk[8];
+  if (!ss__sha(a, pool, s, sha, err))
+    return NULL;
+  snprintf(nk, sizeof(nk), "%d", nkeys);
+  const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(n + 3));
+  size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(n + 3));
+  argv[0] = "EVALSHA";
+  lens[0] = 7;
+  argv[1] = sha;
+  lens[1] = 40;
+  argv[2] = nk;
+  lens[2] = strlen(nk);
+  for (int i = 0; i < n; i++) {
+    argv[i + 3] = args[i];
+    lens[i + 3] = strlen(args[i]);
+  }
+  eh_err_t e = EH_ERR_INIT;
+  store_redis_reply_t *r = store_redis_cmd(a, pool, n + 3, argv, lens, &e);
+  if (r == NULL && strstr(e.detail, "NOSCRIPT") != NULL) {
+    eh_err_clear(&e);
+    argv[0] = "EVAL";
+    lens[0] = 4;
+    argv[1] = s->text;
+    lens[1] = s->len;
+    r = store_redis_cmd(a, pool, n + 3, argv, lens, &e);
+  }
+  if (r == NULL)
+    *err = e;
+  return r;
+}
+
+static const char *ss__str_at(arena_t *a, const store_redis_reply_t *r, size_t i) {
+  const store_redis_reply_t *e = store_redis_reply_at(r, i);
+  size_t n = 0;
+  const char *s = e != NULL ? store_redis_reply_str(e, &n) : NULL;
+  return s != NULL ? arena_strndup(a, s, n) : "";
+}
+
+static int64_t ss__int_at(arena_t *a, const store_redis_reply_t *r, size_t i) {
+  const store_redis_reply_t *e = store_redis_reply_at(r, i);
+  if (e != NULL && store_redis_reply_type(e) == STORE_REDIS_INTEGER)
+    return store_redis_reply_int(e);
+  return strtoll(ss__str_at(a, r, i), NULL, 10);
+}
+
+static const char *ss__i64(arena_t *a, int64_t v) { return arena_printf(a, "%lld", (long long)v); }
+
+bool store_session_create(arena_t *a, store_redis_pool_t *pool, const char *token_hash,
+                          store_session_t *s, eh_err_t *err) {
+  const char *args[] = {
+      arena_printf(a, SS_SESS_PREFIX "%s", token_hash),
+      arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)s->account_id),
+      ss__i64(a, s->account_id),
+      s->campus_id,
+      s->session_id,
+      arena_printf(a, "%u", s->roles),
+      s->admin_units != NULL ? s->admin_units : "",
+      s->must_change ? "1" : "0",
+      s->client,
+      s->device != NULL ? s->device : "",
+      s->ip != NULL ? s->ip : "",
+      ss__i64(a, s->idle_ms),
+      ss__i64(a, s->absolute_ms),
+      token_hash,
+  };
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_create, 2, 14, args, err);
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 2)
+    return ss__odd(err, "CREATE");
+  s->create_unix_ms = s->last_seen_unix_ms = ss__int_at(a, r, 0);
+  s->expire_unix_ms = ss__int_at(a, r, 1);
+  s->absolute_ms = s->create_unix_ms + s->absolute_ms;
+  return true;
+}
+
+bool store_session_touch(arena_t *a, store_redis_pool_t *pool, const char *token_hash,
+                         store_session_t *out, bool *found, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_SESS_PREFIX "%s", token_hash)};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_touch, 1, 1, args, err);
+  *found = false;
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) == STORE_REDIS_NIL)
+    return true;
+  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 7)
+    return ss__odd(err, "TOUCH");
+  memset(out, 0, sizeof(*out));
+  out->account_id = ss__int_at(a, r, 0);
+  out->campus_id = ss__str_at(a, r, 1);
+  out->session_id = ss__str_at(a, r, 2);
+  out->roles = (unsigned)ss__int_at(a, r, 3);
+  out->admin_units = ss__str_at(a, r, 4);
+  out->must_change = strcmp(ss__str_at(a, r, 5), "1") == 0;
+  out->expire_unix_ms = ss__int_at(a, r, 6);
+  *found = out->account_id > 0;
+  return true;
+}
+
+bool store_session_list(arena_t *a, store_redis_pool_t *pool, int64_t account_id,
+                        store_session_t **out, size_t *n, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
+                        SS_SESS_PREFIX};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_list, 1, 2, args, err);
+  *out = NULL;
+  *n = 0;
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) == STORE_REDIS_NIL)
+    return true; /* an empty Lua table arrives as an empty array or nil */
+  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) % 8 != 0)
+    return ss__odd(err, "LIST");
+  size_t count = store_redis_reply_len(r) / 8;
+  store_session_t *v = arena_zalloc(a, sizeof(*v) * (count + 1));
+  for (size_t i = 0; i < count; i++) {
+    size_t b = i * 8;
+    v[i].account_id = account_id;
+    v[i].session_id = ss__str_at(a, r, b);
+    v[i].client = ss__str_at(a, r, b + 1);
+    v[i].device = ss__str_at(a, r, b + 2);
+    v[i].ip = ss__str_at(a, r, b + 3);
+    v[i].create_unix_ms = ss__int_at(a, r, b + 4);
+    v[i].last_seen_unix_ms = ss__int_at(a, r, b + 5);
+    v[i].absolute_ms = ss__int_at(a, r, b + 6);
+    v[i].expire_unix_ms = ss__int_at(a, r, b + 7);
+  }
+  *out = v;
+  *n = count;
+  return true;
+}
+
+bool store_session_end(arena_t *a, store_redis_pool_t *pool, int64_t account_id,
+                       const char *session_id, bool *found, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
+                        SS_SESS_PREFIX, session_id};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_end, 1, 3, args, err);
+  *found = false;
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) != STORE_REDIS_INTEGER)
+    return ss__odd(err, "END");
+  *found = store_redis_reply_int(r) > 0;
+  return true;
+}
+
+bool store_session_end_all(arena_t *a, store_redis_pool_t *pool, int64_t account_id,
+                           const char *keep_session_id, int *ended, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
+                        SS_SESS_PREFIX, keep_session_id != NULL ? keep_session_id : ""};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_end_all, 1, 3, args, err);
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) != STORE_REDIS_INTEGER)
+    return ss__odd(err, "END_ALL");
+  if (ended != NULL)
+    *ended = (int)store_redis_reply_int(r);
+  return true;
+}
+
+/* The IP key; an unknown address shares one key (no address must not mean no limit). */
+static const char *ss__ip_key(arena_t *a, const char *ip) {
+  return arena_printf(a, SS_LOGIN_IP_PREFIX "%s", ip != NULL && *ip ? ip : "-");
+}
+
+bool store_login_counts_get(arena_t *a, store_redis_pool_t *pool, const char *account_key,
+                            const char *ip, store_login_counts_t *acct, store_login_counts_t *ipc,
+                            int64_t *now_ms, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key),
+                        ss__ip_key(a, ip)};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_counts, 2, 2, args, err);
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 9)
+    return ss__odd(err, "COUNTS");
+  *now_ms = ss__int_at(a, r, 0);
+  memset(acct, 0, sizeof(*acct));
+  memset(ipc, 0, sizeof(*ipc));
+  acct->fails = ss__int_at(a, r, 1);
+  acct->window_start_ms = ss__int_at(a, r, 2);
+  acct->last_fail_ms = ss__int_at(a, r, 3);
+  acct->hour_fails = ss__int_at(a, r, 4);
+  acct->hour_start_ms = ss__int_at(a, r, 5);
+  ipc->fails = ss__int_at(a, r, 6);
+  ipc->window_start_ms = ss__int_at(a, r, 7);
+  ipc->last_fail_ms = ss__int_at(a, r, 8);
+  return true;
+}
+
+bool store_login_fail(arena_t *a, store_redis_pool_t *pool, const char *account_key,
+                      const char *ip, int64_t window_ms, int64_t keep_ms, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key),
+                        ss__ip_key(a, ip), ss__i64(a, window_ms), ss__i64(a, keep_ms), "1"};
+  return ss__eval(a, pool, &ss_fail, 2, 5, args, err) != NULL;
+}
+
+bool store_login_clear(arena_t *a, store_redis_pool_t *pool, const char *account_key,
+                       eh_err_t *err) {
+  const char *key = arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key);
+  const char *argv[] = {"DEL", key};
+  size_t lens[] = {3, strlen(key)};
+  return store_redis_cmd(a, pool, 2, argv, lens, err) != NULL;
+}
