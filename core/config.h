@@ -24,6 +24,8 @@ struct core_config {
   long redis_port;
   long redis_pool_size;
   long workers;
+  long slow_workers; /* threads of the slow lane (RPC_METHOD_SLOW handlers: logins) */
+  long slow_queue;   /* slow calls that may wait for one before RESOURCE_EXHAUSTED */
   char *migrations_dir;
   char *log_level;
   bool log_json;

@@ -28,6 +28,9 @@ typedef enum {
 /* Allowed while the account must still change an initial or imported password (ChangePassword,
  * SendEmailCode, BindEmail, Logout, GetMe); every other method answers FAILED_PRECONDITION. */
 #define RPC_METHOD_FIRST_LOGIN_OK 4u
+/* The handler may wait long on something other than PostgreSQL (the password-hashing pool):
+ * it runs on the slow lane's threads, never on a worker (server.c's file comment says why). */
+#define RPC_METHOD_SLOW 8u
 
 /* Which rate-limit budget a call spends (per client IP, in Redis). Rows name a class, never
  * numbers: the rates come from config (ratelimit.*). */

@@ -6,6 +6,12 @@
  * Unary handlers block their worker (PostgreSQL), so a worker re-posts its request for a
  * method only after it has answered: a busy worker holds no pending request for that method,
  * and gRPC hands the next call to an idle worker instead of queueing it behind the busy one.
+ * It still holds its requests for every OTHER method, so a handler that may wait long (a login
+ * waiting on the password-hashing pool: RPC_METHOD_SLOW) must never run on a worker: the
+ * worker hands it to the slow lane (its own threads and bounded queue) and re-posts at once,
+ * so cheap calls never queue behind logins. A full slow lane answers RESOURCE_EXHAUSTED.
+ * A call's batches may then start on a slow-lane thread; its completions still arrive on its
+ * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
  * completions, and Watch is re-checked every RPC_POLL_MS.
  *
@@ -112,6 +118,17 @@ struct rpc_worker {
   rpc_ctx_t *watches;
 };
 
+/* Threads that run RPC_METHOD_SLOW handlers, fed by the workers through a bounded ring. */
+typedef struct rpc_slow_lane {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  rpc_ctx_t **ring;
+  int cap, head, len;
+  pthread_t *threads;
+  int nthreads;
+  bool stop;
+} rpc_slow_lane_t;
+
 struct rpc_server {
   const core_config_t *cfg;
   struct store_pg_pool *pg;
@@ -128,6 +145,7 @@ struct rpc_server {
   atomic_bool stopping; /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
   rpc_sweeper_t *sweeper; /* deletes expired idempotency keys */
+  rpc_slow_lane_t slow;
 };
 
 /* ---- small helpers ---- */
@@ -437,21 +455,111 @@ static void rpc__unary(rpc_ctx_t *c) {
   log_set_request_id(NULL);
 }
 
-static void rpc__unimplemented(rpc_ctx_t *c) {
+/* Answers a call with err without running anything (no handler, no gate). */
+static void rpc__refuse(rpc_ctx_t *c, const char *method, const eh_err_t *err) {
   arena_t *a = arena_create(0);
   const char *lang = "zh-CN";
   for (size_t i = 0; i < c->md.count; i++)
     if (grpc_slice_str_cmp(c->md.metadata[i].key, "accept-language") == 0)
       lang = rpc_language_pick((const char *)GRPC_SLICE_START_PTR(c->md.metadata[i].value),
                                GRPC_SLICE_LENGTH(c->md.metadata[i].value));
+  if (method == NULL)
+    method = arena_strndup(a, (const char *)GRPC_SLICE_START_PTR(c->details.method),
+                           GRPC_SLICE_LENGTH(c->details.method));
+  int code = rpc__prepare_status(c, a, err, lang);
+  rpc__finish(c, code);
+  rpc__log_failure(method, err, code, call_now_ms());
+  arena_destroy(a);
+}
+
+static void rpc__unimplemented(rpc_ctx_t *c) {
   eh_err_t err = EH_ERR_INIT;
   eh_err_set(&err, EH_UNIMPLEMENTED, NULL, "不支持的方法", "method not implemented");
-  char *method = arena_strndup(a, (const char *)GRPC_SLICE_START_PTR(c->details.method),
-                               GRPC_SLICE_LENGTH(c->details.method));
-  int code = rpc__prepare_status(c, a, &err, lang);
-  rpc__finish(c, code);
-  rpc__log_failure(method, &err, code, call_now_ms());
-  arena_destroy(a);
+  rpc__refuse(c, NULL, &err);
+}
+
+/* ---- the slow lane ---- */
+
+/* On the worker: queue c for a slow-lane thread, or refuse it at once when the lane is full. */
+static void rpc__slow_submit(rpc_server_t *s, rpc_ctx_t *c) {
+  rpc_slow_lane_t *l = &s->slow;
+  pthread_mutex_lock(&l->mu);
+  bool queued = !l->stop && l->len < l->cap;
+  if (queued) {
+    l->ring[(l->head + l->len) % l->cap] = c;
+    l->len++;
+    pthread_cond_signal(&l->cv);
+  }
+  pthread_mutex_unlock(&l->mu);
+  if (!queued) {
+    eh_err_t err = EH_ERR_INIT;
+    eh_err_set(&err, EH_RESOURCE_EXHAUSTED, NULL, "当前请求较多，请稍后再试",
+               "too many requests right now; try again shortly");
+    err.retry_after_ms = 1000;
+    eh_err_detail(&err, "slow lane full (%d queued)", l->cap);
+    rpc__refuse(c, rpc_methods[c->method].name, &err);
+  }
+}
+
+static void *rpc__slow_main(void *arg) {
+  rpc_server_t *s = arg;
+  rpc_slow_lane_t *l = &s->slow;
+  pthread_mutex_lock(&l->mu);
+  for (;;) {
+    while (l->len == 0 && !l->stop)
+      pthread_cond_wait(&l->cv, &l->mu);
+    if (l->len == 0)
+      break; /* stopping and nothing left */
+    rpc_ctx_t *c = l->ring[l->head];
+    l->head = (l->head + 1) % l->cap;
+    l->len--;
+    bool stop = l->stop;
+    pthread_mutex_unlock(&l->mu);
+    if (stop) {
+      /* Shutting down: the grace period is over and the call was cancelled; answer it rather
+       * than start the slow work. */
+      eh_err_t err = EH_ERR_INIT;
+      eh_err_set(&err, EH_UNAVAILABLE, NULL, "服务正在停止，请稍后重试",
+                 "the server is shutting down; retry shortly");
+      rpc__refuse(c, rpc_methods[c->method].name, &err);
+    } else {
+      rpc__unary(c);
+    }
+    pthread_mutex_lock(&l->mu);
+  }
+  pthread_mutex_unlock(&l->mu);
+  return NULL;
+}
+
+static bool rpc__slow_start(rpc_server_t *s, int nthreads, int cap) {
+  rpc_slow_lane_t *l = &s->slow;
+  pthread_mutex_init(&l->mu, NULL);
+  pthread_cond_init(&l->cv, NULL);
+  l->cap = cap;
+  l->ring = calloc((size_t)cap, sizeof(*l->ring));
+  l->threads = calloc((size_t)nthreads, sizeof(*l->threads));
+  if (l->ring == NULL || l->threads == NULL)
+    abort();
+  for (int i = 0; i < nthreads; i++) {
+    if (pthread_create(&l->threads[i], NULL, rpc__slow_main, s) != 0)
+      return false;
+    l->nthreads++;
+  }
+  return true;
+}
+
+/* Lets the threads finish what they run, answers what is queued, joins them. */
+static void rpc__slow_stop(rpc_server_t *s) {
+  rpc_slow_lane_t *l = &s->slow;
+  if (l->threads == NULL)
+    return;
+  pthread_mutex_lock(&l->mu);
+  l->stop = true;
+  pthread_cond_broadcast(&l->cv);
+  pthread_mutex_unlock(&l->mu);
+  for (int i = 0; i < l->nthreads; i++)
+    pthread_join(l->threads[i], NULL);
+  l->nthreads = 0;
 }
 
 /* ---- health Watch ---- */
@@ -624,6 +732,11 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
     int m = c->method;
     switch (rpc_methods[m].kind) {
     case RPC_KIND_UNARY:
+      if (rpc_methods[m].flags & RPC_METHOD_SLOW) {
+        rpc__slow_submit(w->s, c); /* never on a worker: see the file comment */
+        rpc__post_registered(w, m);
+        break;
+      }
       rpc__unary(c);
       rpc__post_registered(w, m); /* only now: see the file comment */
       break;
@@ -848,6 +961,8 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 }
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
+  if (!rpc__slow_start(s, (int)s->cfg->slow_workers, (int)s->cfg->slow_queue))
+    return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);
   grpc_server_start(s->srv);
@@ -927,6 +1042,17 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
       }
     }
   }
+  /* A handler still running (a slow query, a login waiting on the hashing pool) starts its
+   * last batch on its worker's queue when it returns, and gRPC aborts if that queue is shut
+   * down by then: keep the queues (and the workers popping them) until every call is freed.
+   * The calls were cancelled above, so this is bounded by the handlers' own deadlines. */
+  rpc__slow_stop(s);
+  for (long waited = 0; atomic_load(&s->active) > 0; waited += 10) {
+    if (waited > 0 && waited % 5000 == 0)
+      LOG_WARN("rpc", "waiting for handlers to return calls=%d", atomic_load(&s->active));
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
   for (int i = 0; i < s->nworkers; i++)
     grpc_completion_queue_shutdown(s->workers[i].cq);
   for (int i = 0; i < s->nworkers; i++)
@@ -958,6 +1084,8 @@ void rpc_server_destroy(rpc_server_t *s) {
   }
   for (int i = 0; i < s->nworkers; i++)
     grpc_completion_queue_destroy(s->workers[i].cq);
+  free(s->slow.ring);
+  free(s->slow.threads);
   if (s->shutdown_cq) {
     grpc_completion_queue_shutdown(s->shutdown_cq);
     grpc_completion_queue_destroy(s->shutdown_cq);

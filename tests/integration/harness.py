@@ -92,15 +92,16 @@ def _base_env():
     return e
 
 
-def start_core(env=None, args=None, wait=True, pg_dsn=None):
-    """A private ehall-core on a free port against the shared PostgreSQL and Redis."""
+def start_core(env=None, args=None, wait=True, pg_dsn=None, redis_port=None):
+    """A private ehall-core on a free port against the shared PostgreSQL and Redis (or the
+    private ones given: see private_stores)."""
     port = free_port()
     e = _base_env()
     e.update({
         "EHALL_CORE_LISTEN": f"127.0.0.1:{port}",
         "EHALL_CORE_PG_DSN": pg_dsn or env_or("EHALL_TEST_PG_DSN"),
         "EHALL_CORE_REDIS_HOST": "127.0.0.1",
-        "EHALL_CORE_REDIS_PORT": env_or("EHALL_TEST_REDIS_PORT"),
+        "EHALL_CORE_REDIS_PORT": str(redis_port or env_or("EHALL_TEST_REDIS_PORT")),
         "EHALL_CORE_MIGRATIONS_DIR": os.path.join(REPO, "migrations"),
         "EHALL_CORE_GATEWAY_SECRET": os.environ.get("EHALL_TEST_GATEWAY_SECRET", ""),
     })
@@ -201,6 +202,38 @@ class Pg:
 
 def start_postgres():
     return Pg()
+
+
+class Redis:
+    """A private Redis server on a free loopback port (no persistence); .port, .stop()."""
+
+    def __init__(self):
+        self.dir = tmpdir()
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _procs.append(self)
+        if not wait_port(self.port, proc=self.proc):
+            raise RuntimeError("redis-server did not start")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+
+
+def private_stores():
+    """A private, migrated PostgreSQL and a private Redis, for tests whose core must not share
+    state with the shared stack: the shared core's mail sender drains any mail_outbox it can
+    see, and Redis keys name accounts by their PostgreSQL id, which two databases reuse.
+    Returns (pg, redis); pass pg.dsn and redis.port to start_core."""
+    pg = Pg()
+    rc, out = run_core(["migrate"], pg_dsn=pg.dsn)
+    if rc != 0:
+        raise RuntimeError(f"migrate failed:\n{out}")
+    return pg, Redis()
 
 
 @atexit.register

@@ -21,11 +21,10 @@ class AuditTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pb2, cls.pb2_grpc = identity_modules()
-        cls.pg = harness.start_postgres()
+        cls.pg, cls.redis = harness.private_stores()
         cls.dsn = cls.pg.dsn
-        rc, out = harness.run_core(["migrate"], pg_dsn=cls.dsn)
-        assert rc == 0, out
-        cls.core = harness.start_core(pg_dsn=cls.dsn, env={"EHALL_CORE_RATELIMIT_ENABLED": "false"})
+        cls.core = harness.start_core(pg_dsn=cls.dsn, redis_port=cls.redis.port,
+                                      env={"EHALL_CORE_RATELIMIT_ENABLED": "false"})
         cls.channel = grpc.insecure_channel(cls.core.addr)
         cls.admin = create_account(cls.dsn, roles=("staff", "hall_admin"))
         cls.token = login(cls.channel, cls.admin)
@@ -49,6 +48,7 @@ class AuditTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.channel.close()
         cls.core.stop()
+        cls.redis.stop()
         cls.pg.stop()
 
     def verify(self, dsn=None):

@@ -66,8 +66,11 @@ def new_address(domain="qq.com"):
     return f"it{uuid.uuid4().hex[:10]}@{domain}"
 
 
+_redis_port = None  # the private Redis of RecoveryBase's core (set in setUpClass)
+
+
 def redis_cli(*args):
-    r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", harness.env("EHALL_TEST_REDIS_PORT")]
+    r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(_redis_port)]
                        + list(args), capture_output=True, check=True)
     return r.stdout.decode().strip()
 
@@ -83,7 +86,12 @@ class RecoveryBase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dsn = harness.env("EHALL_TEST_PG_DSN")
+        # Private stores: the shared core sends mail too (./dev gives it an SMTP sink), and it
+        # would drain this core's mail_outbox into the shared sink if they shared PostgreSQL.
+        global _redis_port
+        cls.pg, cls.redis = harness.private_stores()
+        cls.dsn = cls.pg.dsn
+        _redis_port = cls.redis.port
         cls.sink_dir = harness.tmpdir()
         cls.sink_port = harness.free_port()
         cls.sink = start_sink(cls.sink_port, cls.sink_dir)
@@ -97,7 +105,7 @@ class RecoveryBase(unittest.TestCase):
             "EHALL_CORE_RESET_URL": "http://127.0.0.1:8080/#/pages/auth/reset",
         }
         env.update(cls.CORE_ENV)
-        cls.core = harness.start_core(env=env)
+        cls.core = harness.start_core(env=env, pg_dsn=cls.dsn, redis_port=cls.redis.port)
         cls.channel = grpc.insecure_channel(cls.core.addr)
         cls.pb2, pb2_grpc = fx.identity_modules()
         cls.auth = pb2_grpc.AuthStub(cls.channel)
@@ -108,6 +116,8 @@ class RecoveryBase(unittest.TestCase):
         cls.channel.close()
         cls.core.stop()
         stop_sink(cls.sink)
+        cls.redis.stop()
+        cls.pg.stop()
 
     def sql(self, q, *params):
         return fx.psql(self.dsn, q, *params)
