@@ -57,6 +57,8 @@ typedef struct call {
   const char *request_id;     /* x-request-id, or one made up by core/rpc */
   const char *authorization;  /* the token after "Bearer ", or NULL */
   const char *client_ip;      /* forwarded by a trusted gateway, else the peer's address */
+  bool via_gateway;           /* ehall-gateway made the call for an HTTP client (a browser or
+                               * the mini-program): its secret and x-ehall-via: http */
   const char *language;       /* "zh-CN" (default) or "en" */
   const char *idempotency_key; /* idempotency-key metadata, or NULL */
   int64_t deadline_ms;        /* CLOCK_MONOTONIC milliseconds; INT64_MAX: none */

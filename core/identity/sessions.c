@@ -89,6 +89,7 @@ bool identity_session_open(call_t *call, const store_account_t *acct, const char
   if (!store_session_create(a, call->redis, th, &s, err))
     return false;
   out->token = token;
+  out->cookie_only = !mp && call->via_gateway;
   out->session_id = sid;
   out->expire_unix_s = s.expire_unix_ms / 1000;
   out->lifetime_s = life_s;
@@ -235,7 +236,7 @@ ProtobufCMessage *identity_login_reply(call_t *call, const store_account_t *acct
                                        const identity_session_t *s) {
   Ehall__Identity__V1__LoginReply *r = arena_alloc(call->arena, sizeof(*r));
   ehall__identity__v1__login_reply__init(r);
-  r->token = (char *)s->token;
+  r->token = (char *)(s->cookie_only ? "" : s->token);
   r->expire_time = identity__timestamp_ms(call->arena, s->expire_unix_s * 1000);
   r->must_change_password = acct->must_change_password;
   r->account = (Ehall__Identity__V1__Account *)identity_account_message(call, acct, true);

@@ -16,6 +16,9 @@ typedef struct identity_session {
   const char *session_id;
   int64_t expire_unix_s;  /* the earlier of idle and absolute expiry, as of now */
   int64_t lifetime_s;     /* the absolute lifetime (the web cookie's max age) */
+  /* A web session opened through the gateway: the token travels only in the HttpOnly cookie
+   * (call->set_session_token), never in the reply body where page scripts could read it. */
+  bool cookie_only;
 } identity_session_t;
 
 /* Opens a session for acct (roles copied in), client "web" or "mp" ("" = web), device (""

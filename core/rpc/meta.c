@@ -120,7 +120,7 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
   call->language = "zh-CN";
   call->idempotency_key = NULL;
   call->user_agent = NULL;
-  const rpc_kv_t *ua = NULL, *fwd_ua = NULL;
+  const rpc_kv_t *ua = NULL, *fwd_ua = NULL, *via = NULL;
   for (size_t i = 0; i < n; i++) {
     const rpc_kv_t *kv = &md[i];
     if (rpc__key_is(kv, "authorization")) {
@@ -132,6 +132,8 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
       fwd = kv;
     } else if (rpc__key_is(kv, "x-ehall-gateway-secret")) {
       secret = kv;
+    } else if (rpc__key_is(kv, "x-ehall-via")) {
+      via = kv;
     } else if (rpc__key_is(kv, "user-agent")) {
       ua = kv;
     } else if (rpc__key_is(kv, "x-ehall-user-agent")) {
@@ -159,8 +161,12 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
     call->user_agent =
         arena_strndup(a, agent->value, agent->value_len > 200 ? 200 : agent->value_len);
   call->client_ip = NULL;
-  if (fwd && secret && gateway_secret && *gateway_secret &&
-      rpc__secret_matches(secret->value, secret->value_len, gateway_secret))
+  bool trusted = secret && gateway_secret && *gateway_secret &&
+                 rpc__secret_matches(secret->value, secret->value_len, gateway_secret);
+  /* The gateway marks the calls it makes for an HTTP client; trusted gRPC callers that forward
+   * an address (other proxies, tests) are not browsers. */
+  call->via_gateway = trusted && via != NULL && via->value_len == 4 && !memcmp(via->value, "http", 4);
+  if (fwd && trusted)
     call->client_ip = rpc__forwarded_first(a, fwd->value, fwd->value_len);
   if (call->client_ip == NULL)
     call->client_ip = rpc_peer_address(a, peer);

@@ -66,8 +66,11 @@ static void http__start_call(http_req_t *hr, const route_method_t *route, const 
   socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
   if (sl > 0 && h2o_socket_getnumerichost((struct sockaddr *)&ss, sl, ip) != SIZE_MAX)
     md[n++] = (client_md_t){"x-forwarded-for", arena_strdup(hr->arena, ip)};
-  if (s->cfg.core_secret && *s->cfg.core_secret)
+  if (s->cfg.core_secret && *s->cfg.core_secret) {
     md[n++] = (client_md_t){"x-ehall-gateway-secret", s->cfg.core_secret};
+    /* For an HTTP client: a web login's token then travels only in the HttpOnly cookie. */
+    md[n++] = (client_md_t){"x-ehall-via", "http"};
+  }
   static const char *const fwd[][2] = {{"authorization", "authorization"},
                                        {"user-agent", "x-ehall-user-agent"},
                                        {"accept-language", "accept-language"},

@@ -91,6 +91,22 @@ static void test_forwarded_for_needs_the_secret(void) {
   arena_destroy(a);
 }
 
+/* Only the gateway's own calls for HTTP clients count as "via the gateway" (a web login then
+ * keeps its token out of the body): the secret alone, or the marker alone, is not enough. */
+static void test_via_gateway_needs_secret_and_marker(void) {
+  arena_t *a = arena_create(0);
+  rpc_kv_t both[] = {KV("x-ehall-gateway-secret", "s3cret"), KV("x-ehall-via", "http")};
+  rpc_kv_t secret_only[] = {KV("x-ehall-gateway-secret", "s3cret")};
+  rpc_kv_t marker_only[] = {KV("x-ehall-via", "http")};
+  rpc_kv_t wrong[] = {KV("x-ehall-gateway-secret", "nope"), KV("x-ehall-via", "http")};
+  CHECK(parse(a, both, 2, "s3cret").via_gateway);
+  CHECK(!parse(a, secret_only, 1, "s3cret").via_gateway);
+  CHECK(!parse(a, marker_only, 1, "s3cret").via_gateway);
+  CHECK(!parse(a, wrong, 2, "s3cret").via_gateway);
+  CHECK(!parse(a, both, 2, NULL).via_gateway);
+  arena_destroy(a);
+}
+
 static void test_peer_and_loopback(void) {
   arena_t *a = arena_create(0);
   CHECK_STR(rpc_peer_address(a, "ipv4:127.0.0.1:5000"), "127.0.0.1");
@@ -113,6 +129,7 @@ int main(void) {
   RUN(test_parse_defaults_and_values);
   RUN(test_languages);
   RUN(test_forwarded_for_needs_the_secret);
+  RUN(test_via_gateway_needs_secret_and_marker);
   RUN(test_peer_and_loopback);
   return test_done();
 }
