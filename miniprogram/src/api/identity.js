@@ -23,6 +23,17 @@ export const EMAIL_CODE_LEN = 6
 // Seconds before another email code may be asked for (the button counts down).
 export const EMAIL_CODE_RESEND_S = 60
 
+// The checks of a new password a form can make before sending (the core repeats them and adds
+// the rest, common passwords included): { newPassword?, confirmPassword? } messages, {} if none.
+// `campusId` is the account's own id when the page knows it.
+export function newPasswordErrors(newPassword, confirmPassword, campusId = '') {
+  const out = {}
+  if (Array.from(newPassword).length < PASSWORD_MIN) out.newPassword = `新密码至少 ${PASSWORD_MIN} 个字符`
+  else if (campusId && newPassword === campusId) out.newPassword = '新密码不能与学号/工号相同'
+  if (confirmPassword !== newPassword) out.confirmPassword = '两次输入的新密码不一致'
+  return out
+}
+
 export const PAGE_LOGIN = '/pages/auth/login'
 export const PAGE_CHANGE_PASSWORD = '/pages/auth/change-password'
 export const PAGE_BIND_EMAIL = '/pages/auth/bind-email'
