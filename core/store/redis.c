@@ -173,12 +173,14 @@ static void redis__copy(arena_t *a, const redisReply *src, store_redis_reply_t *
   }
 }
 
-store_redis_reply_t *store_redis_cmd(arena_t *a, store_redis_pool_t *pool, int argc,
-                                     const char *const *argv, const size_t *argvlen,
-                                     eh_err_t *err) {
+bool store_redis_pipeline(arena_t *a, store_redis_pool_t *pool, size_t n,
+                          const store_redis_cmd_t *cmds, store_redis_reply_t **replies,
+                          eh_err_t *err) {
+  for (size_t i = 0; i < n; i++)
+    replies[i] = NULL;
   int slot = redis__take(pool, err);
   if (slot < 0)
-    return NULL;
+    return false;
   redisContext *c = pool->ctx[slot];
   if (c != NULL) {
     /* An idle synchronous context has nothing to read; if its socket is readable the server
@@ -193,32 +195,58 @@ store_redis_reply_t *store_redis_cmd(arena_t *a, store_redis_pool_t *pool, int a
     c = pool->ctx[slot] = redis__connect(pool, err);
     if (c == NULL) {
       redis__give(pool, slot);
-      return NULL;
+      return false;
     }
   }
-  redisReply *r = redisCommandArgv(c, argc, (const char **)argv, argvlen);
-  if (r == NULL) {
+  /* All commands go out in one write, then every reply is read: one round trip. */
+  bool io_ok = true;
+  for (size_t i = 0; i < n && io_ok; i++)
+    io_ok = redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv,
+                                   cmds[i].argvlen) == REDIS_OK;
+  redisReply **raw = arena_zalloc(a, n * sizeof(*raw));
+  for (size_t i = 0; i < n && io_ok; i++) {
+    void *r = NULL;
+    io_ok = redisGetReply(c, &r) == REDIS_OK && r != NULL;
+    raw[i] = r;
+  }
+  if (!io_ok) {
     /* I/O error, timeout or protocol error: the context is unusable from now on. */
     char why[160];
     snprintf(why, sizeof(why), "%s", c->errstr);
+    for (size_t i = 0; i < n; i++)
+      if (raw[i] != NULL)
+        freeReplyObject(raw[i]);
     redisFree(c);
     pool->ctx[slot] = NULL;
     redis__give(pool, slot);
     redis__note(pool, false, why);
     redis__set_unavailable(err, why);
-    return NULL;
+    return false;
   }
   redis__give(pool, slot);
-  store_redis_reply_t *out = NULL;
-  if (r->type == REDIS_REPLY_ERROR) {
-    eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
-    eh_err_detail(err, "redis error reply: %.200s", r->str);
-  } else {
-    out = arena_alloc(a, sizeof(*out));
-    redis__copy(a, r, out);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    if (raw[i]->type == REDIS_REPLY_ERROR) {
+      if (ok) {
+        eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+        eh_err_detail(err, "redis error reply: %.200s", raw[i]->str);
+      }
+      ok = false;
+    } else {
+      replies[i] = arena_alloc(a, sizeof(*replies[i]));
+      redis__copy(a, raw[i], replies[i]);
+    }
+    freeReplyObject(raw[i]);
   }
-  freeReplyObject(r);
-  return out;
+  return ok;
+}
+
+store_redis_reply_t *store_redis_cmd(arena_t *a, store_redis_pool_t *pool, int argc,
+                                     const char *const *argv, const size_t *argvlen,
+                                     eh_err_t *err) {
+  store_redis_cmd_t cmd = {.argc = argc, .argv = argv, .argvlen = argvlen};
+  store_redis_reply_t *reply = NULL;
+  return store_redis_pipeline(a, pool, 1, &cmd, &reply, err) ? reply : NULL;
 }
 
 store_redis_type_t store_redis_reply_type(const store_redis_reply_t *r) {

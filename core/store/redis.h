@@ -26,6 +26,18 @@ void store_redis_pool_destroy(store_redis_pool_t *pool);
 store_redis_reply_t *store_redis_cmd(arena_t *a, store_redis_pool_t *pool, int argc,
                                      const char *const *argv, const size_t *argvlen, eh_err_t *err);
 
+/* Several commands sent in one write and answered in order: one round trip for all. Each
+ * replies[i] is owned by `a`; NULL for a command Redis answered with an error (then err is set
+ * from the first such error and the function returns false, the other replies still filled). */
+typedef struct store_redis_cmd {
+  int argc;
+  const char *const *argv;
+  const size_t *argvlen;
+} store_redis_cmd_t;
+bool store_redis_pipeline(arena_t *a, store_redis_pool_t *pool, size_t n,
+                          const store_redis_cmd_t *cmds, store_redis_reply_t **replies,
+                          eh_err_t *err);
+
 typedef enum {
   STORE_REDIS_NIL,
   STORE_REDIS_STRING,

@@ -9,7 +9,7 @@
  *                                      u dept-admin units joined by \x1f, m must-change 0/1,
  *                                      cl client, d device, ip, ct created, ls last seen,
  *                                      ab absolute end, id idle ms.
- *                                      PEXPIRE = min(idle, ab - now), renewed on every use.
+ *                                      PEXPIRE = min(idle, ab - now), renewed by the gate (TOUCH).
  *   ehall:sessidx:<account id>         session id → token hash, for listing and "end all";
  *                                      PEXPIRE ≥ the longest absolute lifetime in it; dead
  *                                      entries are pruned when listed.
@@ -20,8 +20,11 @@
  *
  * Lua (EVALSHA, falling back to EVAL after a Redis restart), each one atomic step:
  *   CREATE   HSET the session, PEXPIRE min(idle, life); HSET the index, raise its PEXPIRE.
- *   TOUCH    the gate's one round trip: HMGET; absolute end passed → DEL, nil; else HSET ls,
- *            PEXPIRE min(idle, ab - now); returns the principal and the new expiry.
+ *   TOUCH    HMGET; absolute end passed → DEL, nil; else HSET ls, PEXPIRE min(idle, ab - now);
+ *            returns the principal and the new expiry. The gate's common case does not run
+ *            it: HMGET + PTTL pipelined (plain commands, one round trip); only when a renewal
+ *            would move the expiry by SS_RENEW_MS (or idle/10) or more, or the absolute end
+ *            has passed, does it call TOUCH. Idle expiry and last-seen have that granularity.
  *   LIST     HGETALL the index; HMGET each session; HDEL entries whose session is gone.
  *   END      HGET the index entry, HDEL it, DEL the session.
  *   END_ALL  the same for every entry but the kept one.
@@ -36,11 +39,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SS_SESS_PREFIX "ehall:sess:"
 #define SS_INDEX_PREFIX "ehall:sessidx:"
 #define SS_LOGIN_ACCT_PREFIX "ehall:login:a:"
 #define SS_LOGIN_IP_PREFIX "ehall:login:ip:"
+/* The gate renews a session's idle expiry and last-seen at most this often (and at most every
+ * tenth of its idle time): between renewals it only reads. */
+#define SS_RENEW_MS 60000
 
 #define SS_LUA_NOW                                                                              \
   "local t = redis.call('TIME')\n"                                                              \
@@ -262,17 +269,8 @@ bool store_session_create(arena_t *a, store_redis_pool_t *pool, const char *toke
   return true;
 }
 
-bool store_session_touch(arena_t *a, store_redis_pool_t *pool, const char *token_hash,
-                         store_session_t *out, bool *found, eh_err_t *err) {
-  const char *args[] = {arena_printf(a, SS_SESS_PREFIX "%s", token_hash)};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_touch, 1, 1, args, err);
-  *found = false;
-  if (r == NULL)
-    return false;
-  if (store_redis_reply_type(r) == STORE_REDIS_NIL)
-    return true;
-  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 7)
-    return ss__odd(err, "TOUCH");
+/* Fills out from {a, c, s, r, u, m, ...} (HMGET or TOUCH order). */
+static void ss__principal(arena_t *a, const store_redis_reply_t *r, store_session_t *out) {
   memset(out, 0, sizeof(*out));
   out->account_id = ss__int_at(a, r, 0);
   out->campus_id = ss__str_at(a, r, 1);
@@ -280,7 +278,63 @@ bool store_session_touch(arena_t *a, store_redis_pool_t *pool, const char *token
   out->roles = (unsigned)ss__int_at(a, r, 3);
   out->admin_units = ss__str_at(a, r, 4);
   out->must_change = strcmp(ss__str_at(a, r, 5), "1") == 0;
+}
+
+static int64_t ss__wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The TOUCH script: the absolute end checked by Redis's clock, last-seen and expiry renewed. */
+static bool ss__touch_script(arena_t *a, store_redis_pool_t *pool, const char *key,
+                             store_session_t *out, bool *found, eh_err_t *err) {
+  const char *args[] = {key};
+  store_redis_reply_t *r = ss__eval(a, pool, &ss_touch, 1, 1, args, err);
+  if (r == NULL)
+    return false;
+  if (store_redis_reply_type(r) == STORE_REDIS_NIL)
+    return true;
+  if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 7)
+    return ss__odd(err, "TOUCH");
+  ss__principal(a, r, out);
   out->expire_unix_ms = ss__int_at(a, r, 6);
+  *found = out->account_id > 0;
+  return true;
+}
+
+bool store_session_touch(arena_t *a, store_redis_pool_t *pool, const char *token_hash,
+                         store_session_t *out, bool *found, eh_err_t *err) {
+  *found = false;
+  const char *key = arena_printf(a, SS_SESS_PREFIX "%s", token_hash);
+  /* The common case reads only: HMGET and PTTL pipelined, two plain commands in one round
+   * trip (the TOUCH script costs Redis a Lua call). Expiry and last-seen are renewed by the
+   * script only when the renewal would move them by SS_RENEW_MS or more, so both have that
+   * granularity; an absolute end that has passed goes to the script too, which deletes. */
+  static const char *const hmget[] = {"HMGET", NULL, "a", "c", "s", "r", "u", "m", "ab", "id"};
+  const char *argv0[10], *argv1[2] = {"PTTL", key};
+  size_t len0[10], len1[2] = {4, strlen(key)};
+  for (int i = 0; i < 10; i++) {
+    argv0[i] = i == 1 ? key : hmget[i];
+    len0[i] = strlen(argv0[i]);
+  }
+  store_redis_cmd_t cmds[2] = {{10, argv0, len0}, {2, argv1, len1}};
+  store_redis_reply_t *rep[2];
+  if (!store_redis_pipeline(a, pool, 2, cmds, rep, err))
+    return false;
+  if (store_redis_reply_type(rep[0]) != STORE_REDIS_ARRAY || store_redis_reply_len(rep[0]) != 8 ||
+      store_redis_reply_type(rep[1]) != STORE_REDIS_INTEGER)
+    return ss__odd(err, "HMGET/PTTL");
+  if (store_redis_reply_type(store_redis_reply_at(rep[0], 0)) == STORE_REDIS_NIL)
+    return true; /* no such session */
+  int64_t now = ss__wall_ms(), ab = ss__int_at(a, rep[0], 6), idle = ss__int_at(a, rep[0], 7);
+  int64_t pttl = store_redis_reply_int(rep[1]);
+  int64_t want = idle < ab - now ? idle : ab - now; /* the expiry a renewal would set */
+  int64_t step = idle / 10 < SS_RENEW_MS ? idle / 10 : SS_RENEW_MS;
+  if (pttl < 0 || now >= ab || want - pttl >= step)
+    return ss__touch_script(a, pool, key, out, found, err);
+  ss__principal(a, rep[0], out);
+  out->expire_unix_ms = now + pttl;
   *found = out->account_id > 0;
   return true;
 }

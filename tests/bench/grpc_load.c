@@ -178,6 +178,7 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
   o->label = "";
   o->request = NULL;
   o->request_len = 0;
+  o->n_md = 0;
   o->concurrency = 64;
   o->threads = 2;
   o->duration_s = 5;

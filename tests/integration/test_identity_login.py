@@ -293,7 +293,7 @@ class IdentityLoginTest(unittest.TestCase):
         cid = create_account(self.dsn)
         t = self.login(cid).token
         k = sess_key(t)
-        # Each use renews the idle expiry (web: 1800 s) in the same round trip.
+        # A use renews the idle expiry (web: 1800 s) once it would move by a minute or more.
         self.assertEqual(redis("PEXPIRE", k, 100000), "(integer) 1")
         self.me(t)
         self.assertGreater(int(redis_raw("PTTL", k)), 100000)

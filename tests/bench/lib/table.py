@@ -7,6 +7,7 @@ per-round ratios.
 It only formats figures: it never decides pass or fail.
 
 usage: table.py FILE --labels a,b --col field:Header [--col …] [--ratio a/b:goal:text[:field] …]
+(goal: "1.0" means at least 1.0×, "<=1.2" at most 1.2×; empty for none)
 """
 import argparse
 import statistics
@@ -88,7 +89,11 @@ def main():
             if x and y:
                 per_round.append(x / y)
         rng = f", per round {min(per_round):.2f}–{max(per_round):.2f}×" if per_round else ""
-        g = f" (goal ≥ {goal}×)" if goal else ""
+        # A goal is "1.0" (at least) or "<=1.2" (at most, for costs such as latency ratios).
+        if goal.startswith("<="):
+            g = f" (goal ≤ {goal[2:]}×)"
+        else:
+            g = f" (goal ≥ {goal}×)" if goal else ""
         print(f"\n{text or pair}: **{n / d:.2f}×**{g}{rng}")
 
 
