@@ -16,7 +16,6 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/md.h>
 #include <mbedtls/md5.h>
-#include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
@@ -104,17 +103,68 @@ void crypto_hmac_sha256(const void *key, size_t klen, const void *data, size_t l
     crypto__fatal("hmac_sha256", rc);
 }
 
+/* PBKDF2-HMAC-SHA256 (RFC 8018) with the HMAC key's inner and outer SHA-256 states computed
+ * once and cloned per iteration: two compressions per iteration instead of the four that
+ * mbedtls_pkcs5_pbkdf2_hmac spends (it re-keys the HMAC every time), so a login costs half
+ * the CPU at the same iteration count. Verified against RFC 7914's vectors and mbedTLS's own
+ * function (tests/unit/core/common/crypto_test.c). */
 bool crypto_pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
                           unsigned iterations, uint8_t *out, size_t outlen) {
   if (iterations == 0 || outlen == 0)
     return false;
-  mbedtls_md_context_t md;
-  mbedtls_md_init(&md);
-  int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
-  if (rc == 0)
-    rc =
-        mbedtls_pkcs5_pbkdf2_hmac(&md, pw, pwlen, salt, saltlen, iterations, (uint32_t)outlen, out);
-  mbedtls_md_free(&md); /* wipes the HMAC state keyed with the password */
+  unsigned char key[64] = {0}, pad[64];
+  if (pwlen > sizeof(key)) {
+    if (mbedtls_sha256_ret(pw, pwlen, key, 0) != 0)
+      return false;
+  } else if (pwlen > 0) {
+    memcpy(key, pw, pwlen);
+  }
+  mbedtls_sha256_context ipad, opad, ctx;
+  mbedtls_sha256_init(&ipad);
+  mbedtls_sha256_init(&opad);
+  mbedtls_sha256_init(&ctx);
+  int rc = 0;
+  for (size_t i = 0; i < 64; i++)
+    pad[i] = key[i] ^ 0x36;
+  rc |= mbedtls_sha256_starts_ret(&ipad, 0) | mbedtls_sha256_update_ret(&ipad, pad, 64);
+  for (size_t i = 0; i < 64; i++)
+    pad[i] = key[i] ^ 0x5c;
+  rc |= mbedtls_sha256_starts_ret(&opad, 0) | mbedtls_sha256_update_ret(&opad, pad, 64);
+  unsigned char u[CRYPTO_SHA256_LEN], t[CRYPTO_SHA256_LEN], be[4];
+  for (uint32_t block = 1; rc == 0 && outlen > 0; block++) {
+    be[0] = (unsigned char)(block >> 24);
+    be[1] = (unsigned char)(block >> 16);
+    be[2] = (unsigned char)(block >> 8);
+    be[3] = (unsigned char)block;
+    /* U1 = HMAC(key, salt || INT(block)) */
+    mbedtls_sha256_clone(&ctx, &ipad);
+    rc |= mbedtls_sha256_update_ret(&ctx, salt, saltlen) | mbedtls_sha256_update_ret(&ctx, be, 4) |
+          mbedtls_sha256_finish_ret(&ctx, u);
+    mbedtls_sha256_clone(&ctx, &opad);
+    rc |= mbedtls_sha256_update_ret(&ctx, u, sizeof(u)) | mbedtls_sha256_finish_ret(&ctx, u);
+    memcpy(t, u, sizeof(t));
+    /* Uj = HMAC(key, Uj-1); T = U1 ^ U2 ^ … */
+    for (unsigned j = 1; j < iterations && rc == 0; j++) {
+      mbedtls_sha256_clone(&ctx, &ipad);
+      rc |= mbedtls_sha256_update_ret(&ctx, u, sizeof(u)) | mbedtls_sha256_finish_ret(&ctx, u);
+      mbedtls_sha256_clone(&ctx, &opad);
+      rc |= mbedtls_sha256_update_ret(&ctx, u, sizeof(u)) | mbedtls_sha256_finish_ret(&ctx, u);
+      for (size_t k = 0; k < sizeof(t); k++)
+        t[k] ^= u[k];
+    }
+    size_t n = outlen < sizeof(t) ? outlen : sizeof(t);
+    memcpy(out, t, n);
+    out += n;
+    outlen -= n;
+  }
+  /* Everything here was keyed with the password. */
+  mbedtls_sha256_free(&ipad);
+  mbedtls_sha256_free(&opad);
+  mbedtls_sha256_free(&ctx);
+  mbedtls_platform_zeroize(key, sizeof(key));
+  mbedtls_platform_zeroize(pad, sizeof(pad));
+  mbedtls_platform_zeroize(u, sizeof(u));
+  mbedtls_platform_zeroize(t, sizeof(t));
   return rc == 0;
 }
 

@@ -15,7 +15,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 LOGIN_CONCURRENCY=${BENCH_LOGIN_CONCURRENCY:-32}
-HASH_THREADS=${BENCH_HASH_THREADS:-2}
+HASH_THREADS=${BENCH_HASH_THREADS:-1}  # the core's default (password.hash_threads)
 ITERATIONS=600000
 BENCH_USER=bench0001
 BENCH_PASSWORD='Bench@2026-ehall'

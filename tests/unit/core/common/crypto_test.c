@@ -39,6 +39,25 @@ static void test_pbkdf2_rfc7914(void) {
   CHECK(!crypto_pbkdf2_sha256("p", 1, "s", 1, 0, dk2, sizeof(dk2)));
 }
 
+/* Against Python's hashlib.pbkdf2_hmac (OpenSSL): a key longer than SHA-256's block (hashed
+ * first), an output of two blocks cut at 40 bytes, and the production iteration count. */
+static void test_pbkdf2_hashlib(void) {
+  char pw[101];
+  memset(pw, 'a', 100);
+  pw[100] = '\0';
+  uint8_t dk[40];
+  char hex[81];
+  CHECK(crypto_pbkdf2_sha256(pw, 100, "NaCl-0123456789", 15, 1000, dk, sizeof(dk)));
+  crypto_hex_encode(dk, sizeof(dk), hex);
+  CHECK_STR(hex, "b1db1e6f2380409e29c8cd23ca80543d6acd8faa35670ff48f80fe3faba5ca7253dc21b97b0a1152");
+  const char *utf8 = "密码Ehall@2026";
+  uint8_t dk2[32];
+  char hex2[65];
+  CHECK(crypto_pbkdf2_sha256(utf8, strlen(utf8), "\x00\x01\x02", 3, 600000, dk2, sizeof(dk2)));
+  crypto_hex_encode(dk2, sizeof(dk2), hex2);
+  CHECK_STR(hex2, "5f1ab7ebce1aa0f92ab6f517f960b540ed4bd00abde9d45254ce4ac8b03f8d3b");
+}
+
 static void test_equal_ct(void) {
   CHECK(crypto_equal_ct("abcdef", "abcdef", 6));
   CHECK(!crypto_equal_ct("abcdef", "abcdeg", 6));
@@ -85,6 +104,7 @@ int main(void) {
   RUN(test_sha256_abc);
   RUN(test_hmac_rfc4231_case2);
   RUN(test_pbkdf2_rfc7914);
+  RUN(test_pbkdf2_hashlib);
   RUN(test_equal_ct);
   RUN(test_hex_and_b64url);
   RUN(test_random_tokens_differ);
