@@ -332,7 +332,8 @@ class IdentityLoginTest(unittest.TestCase):
             attempt("wrong-password-1")
         self.assertEqual(redis_raw("HGET", key, "n"), "4")
         # The delay after the 4th failure, pinned: pretend it just happened 30 s from now.
-        now = int(redis_raw("TIME").split("\n")[0]) * 1000
+        sec, usec = redis_raw("TIME").split("\n")[:2]
+        now = int(sec) * 1000 + int(usec) // 1000  # to the millisecond: the window is 1 s wide
         redis("HSET", key, "lf", now + 30000)
         e = attempt(right_password)  # even the right password waits
         fields, retry = details(e)
