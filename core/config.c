@@ -69,7 +69,7 @@ const cfg_entry_t core_config_table[] = {
     {"password.pbkdf2_iterations", CFG_INT, F(pbkdf2_iterations), 1000, 10000000, "600000",
      "PBKDF2-HMAC-SHA256 iterations for new hashes; older hashes are upgraded at login", 0},
     {"password.hash_threads", CFG_INT, F(hash_threads), 1, 64, "1",
-     "threads of the bounded password-hashing pool (run at the lowest CPU priority)", 0},
+     "threads of the bounded password-hashing pool (nice 19); keep below the CPU count", 0},
     {"password.hash_queue", CFG_INT, F(hash_queue), 1, 100000, "16",
      "hashes that may wait for the pool before logins answer RESOURCE_EXHAUSTED", 0},
     {"identity.pepper", CFG_STRING, F(identity_pepper), 0, 1024, NULL,

@@ -5,7 +5,7 @@
 #      BENCH_LOGIN_CONCURRENCY concurrent logins (the pool sheds the excess with
 #      RESOURCE_EXHAUSTED rather than queueing without bound);
 #   2. the latency of a cheap call (GET /api/v1/system/info through the gateway, probed at a
-#      steady 100 requests/s) while that flood runs, against the same probe on a quiet core in
+#      steady BENCH_PROBE_RATE, 200 requests/s) while that flood runs, against the same probe on a quiet core in
 #      the same run (goal: p99 ≤ 1.2×);
 #   3. the median extra cost of an authenticated call over an anonymous one: the same trivial
 #      method (grpc.health.v1.Health/Check) with and without a session token, one call at a
@@ -15,6 +15,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 LOGIN_CONCURRENCY=${BENCH_LOGIN_CONCURRENCY:-32}
+PROBE_RATE=${BENCH_PROBE_RATE:-200}  # requests/s of the cheap-call probe (1,000 samples per 5 s round)
 HASH_THREADS=${BENCH_HASH_THREADS:-1}  # the core's default (password.hash_threads)
 ITERATIONS=600000
 BENCH_USER=bench0001
@@ -67,7 +68,7 @@ PY
 # --- 1 and 2: logins flood, a cheap call probed ------------------------------------------------
 PROBE="$BENCH_TMP/probe.results"; FLOOD="$BENCH_TMP/flood.results"
 : >"$PROBE"; : >"$FLOOD"
-bench_say "login flood ($LOGIN_CONCURRENCY in flight) vs quiet, probing GET /api/v1/system/info at 100/s: $ROUNDS rounds × ${SECONDS_PER_RUN} s"
+bench_say "login flood ($LOGIN_CONCURRENCY in flight) vs quiet, probing GET /api/v1/system/info at ${PROBE_RATE}/s: $ROUNDS rounds × ${SECONDS_PER_RUN} s"
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then order="quiet flood"; else order="flood quiet"; fi
   for mode in $order; do
@@ -80,7 +81,7 @@ for r in $(seq "$ROUNDS"); do
       sleep "$WARMUP"
     fi
     line=$(/usr/bin/python3 "$BENCH_LIB/probe.py" "$GW/api/v1/system/info" --label="$mode" \
-      --rate=100 --seconds="$SECONDS_PER_RUN")
+      --rate="$PROBE_RATE" --seconds="$SECONDS_PER_RUN")
     echo "$line round=$r" >>"$PROBE"; echo "  $line round=$r" >&2
     if [ "$mode" = flood ]; then
       wait "$flood_pid" || { cat "$BENCH_TMP/flood.err" >&2; bench_die "grpc_load (logins) failed"; }
@@ -119,7 +120,7 @@ done
     --col logins_ok_per_s:"logins/s" --col shed_per_s:"shed (429)/s" --col p50_us:"login p50 µs" \
     --col p99_us:"login p99 µs"
   echo
-  echo "GET /api/v1/system/info through the gateway, probed at 100 requests/s on one connection, quiet core vs during the login flood, interleaved rounds; medians."
+  echo "GET /api/v1/system/info through the gateway, probed at $PROBE_RATE requests/s on one connection, quiet core vs during the login flood, interleaved rounds; medians."
   echo
   /usr/bin/python3 "$BENCH_LIB/table.py" "$PROBE" --labels quiet,flood \
     --names "quiet,during login flood" \
