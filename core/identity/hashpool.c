@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -98,6 +99,13 @@ static void hp__run(hp_job_t *j) {
       j->verdict = PASSWORD_MISMATCH;
     } else {
       j->verdict = password_verify(j->stored, j->pw, j->iterations);
+      /* A legacy (md5, sha1, crypt) or weaker PBKDF2 hash verifies faster than the dummy
+       * hash of an unknown account: spend the difference, so the time of an answer never
+       * tells which accounts exist with an old-portal password. */
+      char current[48];
+      snprintf(current, sizeof(current), "pbkdf2-sha256$%u$", j->iterations);
+      if (strncmp(j->stored, current, strlen(current)) != 0)
+        password_dummy_verify(j->pw, j->iterations);
     }
   } else {
     arena_t *a = arena_create(0);
