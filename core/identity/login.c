@@ -299,21 +299,27 @@ static bool login__not_found(eh_err_t *err) {
   return eh_err_set(err, EH_NOT_FOUND, NULL, "账号不存在", "no such account");
 }
 
+/* The account a request names by campus id (checked as a field), with our NOT_FOUND wording. */
+static bool login__account(call_t *call, const char *campus_id, store_account_t *acct,
+                           eh_err_t *err) {
+  if (!login__text(campus_id, "campus_id", 1, LOGIN_CAMPUS_ID_MAX, err))
+    return false;
+  if (store_account_by_campus_id(call->arena, call->pg, call->deadline_ms, campus_id, acct, err))
+    return true;
+  if (err->code == EH_NOT_FOUND) {
+    eh_err_clear(err);
+    login__not_found(err);
+  }
+  return false;
+}
+
 void identity_get_account(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                           eh_err_t *err) {
   const Ehall__Identity__V1__GetAccountRequest *in =
       (const Ehall__Identity__V1__GetAccountRequest *)req;
-  if (!login__text(in->campus_id, "campus_id", 1, LOGIN_CAMPUS_ID_MAX, err))
-    return;
   store_account_t acct;
-  if (!store_account_by_campus_id(call->arena, call->pg, call->deadline_ms, in->campus_id, &acct,
-                                  err)) {
-    if (err->code == EH_NOT_FOUND) {
-      eh_err_clear(err);
-      login__not_found(err);
-    }
+  if (!login__account(call, in->campus_id, &acct, err))
     return;
-  }
   /* Own account, an admin of its unit, or an app holding identity.accounts.read (the gate
    * checked the scope). Anyone else learns nothing, not even that it exists. */
   bool own = call->principal.actor == CALL_USER && call->principal.account_id == acct.id;
@@ -423,17 +429,9 @@ void identity_unlock_account(call_t *call, const ProtobufCMessage *req, Protobuf
                "only a hall admin may unlock accounts");
     return;
   }
-  if (!login__text(in->campus_id, "campus_id", 1, LOGIN_CAMPUS_ID_MAX, err))
-    return;
   store_account_t acct;
-  if (!store_account_by_campus_id(call->arena, call->pg, call->deadline_ms, in->campus_id, &acct,
-                                  err)) {
-    if (err->code == EH_NOT_FOUND) {
-      eh_err_clear(err);
-      login__not_found(err);
-    }
+  if (!login__account(call, in->campus_id, &acct, err))
     return;
-  }
   /* Both the id as typed and as stored: the counters are keyed by the typed id. */
   if (!identity_throttle_clear(call, in->campus_id, err) ||
       !identity_throttle_clear(call, acct.campus_id, err))
