@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "core/common/text.h"
+
 int http_status_from_grpc(int code) {
   switch (code) {
   case 0: return 200;   /* OK */
@@ -67,16 +69,6 @@ void http_request_id_generate(char out[33]) {
            (unsigned long long)http__rng_next());
 }
 
-static int http__hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 char *http_percent_decode(arena_t *a, const char *s, size_t len, bool plus_is_space) {
   char *out = arena_alloc(a, len + 1);
   size_t o = 0;
@@ -85,7 +77,7 @@ char *http_percent_decode(arena_t *a, const char *s, size_t len, bool plus_is_sp
     if (c == '%') {
       if (i + 2 >= len)
         return NULL;
-      int h = http__hex(s[i + 1]), l = h < 0 ? -1 : http__hex(s[i + 2]);
+      int h = text_hex_value(s[i + 1]), l = h < 0 ? -1 : text_hex_value(s[i + 2]);
       if (h < 0 || l < 0)
         return NULL;
       c = (char)(h * 16 + l);
