@@ -231,6 +231,21 @@ static bool apps__bad_credentials(eh_err_t *err) {
   return eh_err_set(err, EH_UNAUTHENTICATED, NULL, "应用凭证无效", "invalid client credentials");
 }
 
+/* True when the app may be used from ip: it has no allow-list, or ip is in one of its
+ * networks. An allow-list entry that no longer parses fails closed (it never widens the list:
+ * a list of only unreadable entries would otherwise allow every address). */
+static bool apps__ip_ok(arena_t *a, const char *const *allowed, size_t n, const char *ip) {
+  if (n == 0)
+    return true;
+  apps_cidr_t *nets = arena_alloc(a, sizeof(*nets) * n);
+  for (size_t i = 0; i < n; i++)
+    if (!apps_rules_cidr_parse(allowed[i], &nets[i], NULL)) {
+      LOG_WARN(APPS_MODULE, "stored allow-list entry does not parse; refusing");
+      return false;
+    }
+  return apps_rules_ip_allowed(nets, n, ip);
+}
+
 void identity_exchange_app_token(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                                  eh_err_t *err) {
   arena_t *a = call->arena;
@@ -268,12 +283,7 @@ void identity_exchange_app_token(call_t *call, const ProtobufCMessage *req, Prot
     eh_err_set(err, EH_UNAUTHENTICATED, NULL, "该应用已被撤销", "this app has been revoked");
     return;
   }
-  apps_cidr_t *nets = arena_alloc(a, sizeof(*nets) * (app.n_allowed_ips + 1));
-  size_t nn = 0;
-  for (size_t i = 0; i < app.n_allowed_ips; i++)
-    if (apps_rules_cidr_parse(app.allowed_ips[i], &nets[nn], NULL))
-      nn++;
-  if (app.n_allowed_ips > 0 && !apps_rules_ip_allowed(nets, nn, call->client_ip)) {
+  if (!apps__ip_ok(a, app.allowed_ips, app.n_allowed_ips, call->client_ip)) {
     LOG_INFO(APPS_MODULE, "app token refused client_id=%s reason=ip", app.client_id);
     eh_err_set(err, EH_PERMISSION_DENIED, NULL, "该应用不允许从此 IP 地址访问",
                "this app may not be used from this IP address");
@@ -319,16 +329,9 @@ bool apps_token_authenticate(call_t *call, const char *token, eh_err_t *err) {
   if (!found)
     return eh_err_set(err, EH_UNAUTHENTICATED, NULL, "应用令牌无效或已过期",
                       "invalid or expired app token");
-  if (t.n_allowed_ips > 0) {
-    apps_cidr_t *nets = arena_alloc(a, sizeof(*nets) * t.n_allowed_ips);
-    size_t nn = 0;
-    for (size_t i = 0; i < t.n_allowed_ips; i++)
-      if (apps_rules_cidr_parse(t.allowed_ips[i], &nets[nn], NULL))
-        nn++;
-    if (!apps_rules_ip_allowed(nets, nn, call->client_ip))
-      return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "该应用不允许从此 IP 地址访问",
-                        "this app may not be used from this IP address");
-  }
+  if (!apps__ip_ok(a, t.allowed_ips, t.n_allowed_ips, call->client_ip))
+    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "该应用不允许从此 IP 地址访问",
+                      "this app may not be used from this IP address");
   call_principal_t *p = &call->principal;
   memset(p, 0, sizeof(*p));
   p->actor = CALL_APP;

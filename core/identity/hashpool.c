@@ -1,11 +1,11 @@
 /*
  * hashpool.c — the bounded password-hashing pool (hashpool.h).
  *
- * `threads` workers run at the lowest CPU priority (nice 19 and SCHED_IDLE on Linux), so a flood
- * of logins only uses CPU that cheap calls leave over. Callers (gRPC workers) queue a job and
- * wait on its condition variable until it is done or their deadline passes. A job is
- * reference-counted: a caller that gave up leaves the job to the worker, which frees it; a job
- * still queued when its caller leaves is skipped (no hashing for nobody).
+ * `threads` workers run at the lowest CPU priority (nice 19, see hp__lower_priority), so a flood
+ * of logins only uses CPU that cheap calls leave over. Callers (core/rpc's slow-lane threads)
+ * queue a job and wait on its condition variable until it is done or their deadline passes.
+ * A job is reference-counted: a caller that gave up leaves the job to the worker, which frees
+ * it; a job still queued when its caller leaves is skipped (no hashing for nobody).
  *
  * Must never keep or log a password: every copy is wiped with explicit_bzero before it is freed.
  */

@@ -82,18 +82,6 @@ static void login__audit(call_t *call, const char *action, const char *campus_id
   audit_append(call, action, login__target(call, campus_id), detail, &e); /* logs failures */
 }
 
-/* The account's status after a correct password: disabled and admin-locked accounts stop here
- * (only now, so the answer never tells a stranger that the account exists). */
-static bool login__status_ok(const store_account_t *acct, eh_err_t *err) {
-  if (acct->status == STORE_ACCOUNT_DISABLED)
-    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已停用，如有疑问请联系管理员",
-                      "this account is disabled; contact the administrator");
-  if (acct->status == STORE_ACCOUNT_LOCKED)
-    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已锁定，请联系管理员解锁",
-                      "this account is locked; ask the administrator to unlock it");
-  return true; /* active, graduated */
-}
-
 /* ---- transactions ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -170,7 +158,8 @@ void identity_login(call_t *call, const ProtobufCMessage *req, ProtobufCMessage 
     return;
   if (!known || (v != PASSWORD_MATCH && v != PASSWORD_MATCH_REHASH)) {
     identity_throttle_fail(call, in->campus_id);
-    login__audit(call, AUDIT_LOGIN_FAIL, known ? acct.campus_id : in->campus_id,
+    /* An id that names no account is not written down: people type passwords into it. */
+    login__audit(call, AUDIT_LOGIN_FAIL, known ? acct.campus_id : "?",
                  v == PASSWORD_BAD_STORED ? "{\"reason\":\"bad_stored_hash\"}" : NULL);
     if (v == PASSWORD_BAD_STORED)
       LOG_WARN("identity", "stored password hash unreadable account_id=%lld",
@@ -179,7 +168,7 @@ void identity_login(call_t *call, const ProtobufCMessage *req, ProtobufCMessage 
     return;
   }
   identity_throttle_ok(call, in->campus_id);
-  if (!login__status_ok(&acct, err))
+  if (!identity_account_may_log_in(&acct, err))
     return;
   if (v == PASSWORD_MATCH_REHASH)
     login__upgrade(call, &acct, in->password);

@@ -133,6 +133,16 @@ bool identity_session_resolve(call_t *call, const char *token, bool *found, eh_e
   return true;
 }
 
+bool identity_account_may_log_in(const store_account_t *acct, eh_err_t *err) {
+  if (acct->status == STORE_ACCOUNT_DISABLED)
+    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已停用，如有疑问请联系管理员",
+                      "this account is disabled; contact the administrator");
+  if (acct->status == STORE_ACCOUNT_LOCKED)
+    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已锁定，请联系管理员解锁",
+                      "this account is locked; ask the administrator to unlock it");
+  return true; /* active, graduated */
+}
+
 bool identity_sessions_end_all(call_t *call, int64_t account_id, const char *keep_session_id,
                                int *ended, eh_err_t *err) {
   return store_session_end_all(call->arena, call->redis, account_id, keep_session_id, ended, err);

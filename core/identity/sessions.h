@@ -26,6 +26,11 @@ typedef struct identity_session {
 bool identity_session_open(call_t *call, const store_account_t *acct, const char *client,
                            const char *device, identity_session_t *out, eh_err_t *err);
 
+/* The account's status after its owner proved who they are (a correct password, a bound
+ * WeChat user): disabled and admin-locked accounts stop here, and only then, so the answer
+ * never tells a stranger that the account exists. Every way of logging in calls it. */
+bool identity_account_may_log_in(const store_account_t *acct, eh_err_t *err);
+
 /* Ends every session of the account except keep_session_id (NULL: all). *ended may be NULL. */
 bool identity_sessions_end_all(call_t *call, int64_t account_id, const char *keep_session_id,
                                int *ended, eh_err_t *err);

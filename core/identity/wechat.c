@@ -164,14 +164,6 @@ static const char *wx__sha(arena_t *a, const char *s) {
   return hex;
 }
 
-/* An account that may log in: disabled ones may not. */
-static bool wx__may_login(const store_account_t *acct, eh_err_t *err) {
-  if (acct->status == STORE_ACCOUNT_DISABLED)
-    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已停用，请联系管理员",
-                      "this account is disabled; please contact an administrator");
-  return true;
-}
-
 /* Opens an "mp" session for acct and answers its LoginReply. */
 static bool wx__open(call_t *call, const store_account_t *acct, const char *device,
                      const char *method, ProtobufCMessage **resp, eh_err_t *err) {
@@ -213,7 +205,7 @@ void identity_wechat_login(call_t *call, const ProtobufCMessage *req, ProtobufCM
   store_account_t acct;
   eh_err_t lookup = EH_ERR_INIT;
   if (store_account_by_openid(a, call->pg, call->deadline_ms, openid, &acct, &lookup)) {
-    if (!wx__may_login(&acct, err))
+    if (!identity_account_may_log_in(&acct, err))
       return;
     wx__open(call, &acct, in->device, "wechat", resp, err);
     return;
@@ -311,13 +303,15 @@ void identity_wechat_bind(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   if (!found || (verdict != PASSWORD_MATCH && verdict != PASSWORD_MATCH_REHASH)) {
     identity_throttle_fail(call, cid);
     eh_err_t aerr = EH_ERR_INIT;
-    audit_append(call, AUDIT_LOGIN_FAIL, arena_printf(a, "account:%s", cid),
+    /* An id that names no account is not written down: people type passwords into it. */
+    audit_append(call, AUDIT_LOGIN_FAIL, found ? arena_printf(a, "account:%s", acct.campus_id)
+                                               : "account:?",
                  "{\"method\":\"wechat_bind\"}", &aerr);
     eh_err_set(err, EH_UNAUTHENTICATED, NULL, "学号或密码错误", "wrong campus id or password");
     return;
   }
   identity_throttle_ok(call, cid);
-  if (!wx__may_login(&acct, err))
+  if (!identity_account_may_log_in(&acct, err))
     return;
   /* Single use: of two binds racing with one ticket, only one takes it. */
   if (!store_wechat_ticket_take(a, call->redis, thash, &openid, err))

@@ -110,7 +110,7 @@ bool rpc_gate_idem_begin(call_t *call, const rpc_method_t *m, const ProtobufCMes
   protobuf_c_message_pack(req, bytes);
   uint8_t hash[CRYPTO_SHA256_LEN];
   crypto_sha256(bytes, n, hash);
-  idem->scope = rpc_idempotency_scope(call->arena, call->client_ip);
+  idem->scope = rpc_idempotency_scope(call->arena, &call->principal, call->client_ip);
   const core_config_t *cfg = call->cfg;
   store_idem_claim_t claim;
   if (!store_idempotency_claim(call->arena, call->pg, call->deadline_ms, idem->scope, m->name,

@@ -37,7 +37,11 @@ bool rpc_idempotency_final(eh_status_t code, bool retryable) {
   }
 }
 
-const char *rpc_idempotency_scope(arena_t *a, const char *client_ip) {
+const char *rpc_idempotency_scope(arena_t *a, const call_principal_t *who, const char *client_ip) {
+  if (who != NULL && who->actor == CALL_USER)
+    return arena_printf(a, "user:%lld", (long long)who->account_id);
+  if (who != NULL && who->actor == CALL_APP)
+    return arena_printf(a, "app:%s", who->app_client_id ? who->app_client_id : "");
   return arena_printf(a, "anon:%s", client_ip ? client_ip : "");
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/common/arena.h"
+#include "core/common/call.h"
 #include "core/common/status.h"
 
 #define RPC_IDEMPOTENCY_KEY_MAX 128
@@ -26,9 +27,10 @@ bool rpc_idempotency_key_valid(const char *key);
  * failure, `retryable`): the claim is dropped so the client may retry with the same key. */
 bool rpc_idempotency_final(eh_status_t code, bool retryable);
 
-/* Who a key belongs to: keys of different callers never meet. "anon:<client ip>" until
- * identity exists (then the account). Owned by a. */
-const char *rpc_idempotency_scope(arena_t *a, const char *client_ip);
+/* Who a key belongs to: keys of different callers never meet, so a replay never hands one
+ * caller another's answer. "user:<account id>" for a session, "app:<client id>" for an app
+ * token, "anon:<client ip>" only for anonymous calls. Owned by a. */
+const char *rpc_idempotency_scope(arena_t *a, const call_principal_t *who, const char *client_ip);
 
 /* Whole seconds to tell a throttled client (rounded up, at least 1). */
 long long rpc_retry_seconds(long long retry_after_ms);

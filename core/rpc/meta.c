@@ -4,6 +4,8 @@
  */
 #include "core/rpc/meta.h"
 
+#include <arpa/inet.h>
+
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -102,12 +104,13 @@ static const char *rpc__forwarded_first(arena_t *a, const char *v, size_t n) {
     n--;
   if (n == 0 || n > 45) /* longest IPv6 text form */
     return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char c = v[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-          c == '.' || c == ':'))
-      return NULL;
-  }
+  /* A real address or nothing: it goes into inet columns, logs and rate-limit keys. */
+  char buf[46];
+  memcpy(buf, v, n);
+  buf[n] = '\0';
+  unsigned char bin[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, buf, bin) != 1 && inet_pton(AF_INET6, buf, bin) != 1)
+    return NULL;
   return arena_strndup(a, v, n);
 }
 
@@ -155,14 +158,15 @@ void rpc_meta_parse(call_t *call, const rpc_kv_t *md, size_t n, const char *peer
     rpc_request_id_generate(id);
     call->request_id = id;
   }
-  /* Only for the sessions list ("Chrome on Windows"): cut to 200 bytes, never trusted. */
-  const rpc_kv_t *agent = fwd_ua ? fwd_ua : ua;
+  bool trusted = secret && gateway_secret && *gateway_secret &&
+                 rpc__secret_matches(secret->value, secret->value_len, gateway_secret);
+  /* Only for the sessions list ("Chrome on Windows"): cut to 200 bytes; the browser's, as the
+   * gateway forwards it, only from the trusted gateway. */
+  const rpc_kv_t *agent = trusted && fwd_ua ? fwd_ua : ua;
   if (agent != NULL && agent->value_len > 0)
     call->user_agent =
         arena_strndup(a, agent->value, agent->value_len > 200 ? 200 : agent->value_len);
   call->client_ip = NULL;
-  bool trusted = secret && gateway_secret && *gateway_secret &&
-                 rpc__secret_matches(secret->value, secret->value_len, gateway_secret);
   /* The gateway marks the calls it makes for an HTTP client; trusted gRPC callers that forward
    * an address (other proxies, tests) are not browsers. */
   call->via_gateway = trusted && via != NULL && via->value_len == 4 && !memcmp(via->value, "http", 4);

@@ -79,9 +79,11 @@ const rpc_method_t rpc_methods[] = {
     {"/ehall.identity.v1.Accounts/ImportAccounts", &ehall__identity__v1__import_accounts_request__descriptor,
      &ehall__identity__v1__import_report__descriptor, identity_import_accounts, RPC_KIND_UNARY,
      RPC_METHOD_MUTATES | RPC_METHOD_SLOW, RPC_LIMIT_WRITE, NULL},
+    /* Not MUTATES: its reply carries the client secret, shown once, which must never sit in
+     * idempotency_keys to be replayed. A retried create makes a second app; revoke it. */
     {"/ehall.identity.v1.Apps/CreateApp", &ehall__identity__v1__create_app_request__descriptor,
      &ehall__identity__v1__create_app_reply__descriptor, identity_create_app, RPC_KIND_UNARY,
-     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+     0, RPC_LIMIT_WRITE, NULL},
     {"/ehall.identity.v1.Apps/ListApps", &ehall__identity__v1__list_apps_request__descriptor,
      &ehall__identity__v1__list_apps_reply__descriptor, identity_list_apps, RPC_KIND_UNARY,
      0, RPC_LIMIT_READ, NULL},

@@ -484,7 +484,7 @@ static void rpc__unimplemented(rpc_ctx_t *c) {
 static void rpc__slow_submit(rpc_server_t *s, rpc_ctx_t *c) {
   rpc_slow_lane_t *l = &s->slow;
   pthread_mutex_lock(&l->mu);
-  bool queued = !l->stop && l->len < l->cap;
+  bool stopping = l->stop, queued = !stopping && l->len < l->cap;
   if (queued) {
     l->ring[(l->head + l->len) % l->cap] = c;
     l->len++;
@@ -493,10 +493,15 @@ static void rpc__slow_submit(rpc_server_t *s, rpc_ctx_t *c) {
   pthread_mutex_unlock(&l->mu);
   if (!queued) {
     eh_err_t err = EH_ERR_INIT;
-    eh_err_set(&err, EH_RESOURCE_EXHAUSTED, NULL, "当前请求较多，请稍后再试",
-               "too many requests right now; try again shortly");
-    err.retry_after_ms = 1000;
-    eh_err_detail(&err, "slow lane full (%d queued)", l->cap);
+    if (stopping) {
+      eh_err_set(&err, EH_UNAVAILABLE, NULL, "服务正在停止，请稍后重试",
+                 "the server is shutting down; retry shortly");
+    } else {
+      eh_err_set(&err, EH_RESOURCE_EXHAUSTED, NULL, "当前请求较多，请稍后再试",
+                 "too many requests right now; try again shortly");
+      err.retry_after_ms = 1000;
+      eh_err_detail(&err, "slow lane full (%d queued)", l->cap);
+    }
     rpc__refuse(c, rpc_methods[c->method].name, &err);
   }
 }
@@ -1084,6 +1089,10 @@ void rpc_server_destroy(rpc_server_t *s) {
   }
   for (int i = 0; i < s->nworkers; i++)
     grpc_completion_queue_destroy(s->workers[i].cq);
+  if (s->slow.ring != NULL) {
+    pthread_mutex_destroy(&s->slow.mu);
+    pthread_cond_destroy(&s->slow.cv);
+  }
   free(s->slow.ring);
   free(s->slow.threads);
   if (s->shutdown_cq) {

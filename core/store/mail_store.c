@@ -22,8 +22,11 @@ static const char SQL_MAIL_CLAIM[] =
     " RETURNING m.id, m.to_addr, m.subject, m.body, m.attempts,"
     "           extract(epoch FROM m.created_at)::bigint";
 
+/* The body goes once it is delivered: it holds binding codes and reset links, which must not
+ * outlive their use in a table and its backups (only their hashes are kept elsewhere). */
 static const char SQL_MAIL_SENT[] =
-    "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL"
+    "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL,"
+    " body = ''"
     " WHERE id = $1::bigint AND sent_at IS NULL";
 
 static const char SQL_MAIL_FAILED[] =

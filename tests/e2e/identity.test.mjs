@@ -63,31 +63,18 @@ function readMails() {
     .map((l) => JSON.parse(l))
 }
 
-// The first mail to `to` after the first `skip` lines that satisfies `want`. The core sends
-// from a queue, so poll; the wait ends at the test's own timeout at the latest, and the
-// message then says what did arrive.
-async function waitForMail(to, skip, want) {
-  for (;;) {
+// The first mail to `to` after the first `skip` lines that satisfies `want`, within `ms`. The
+// core sends from a queue, so poll; past the deadline the error says what did arrive.
+async function waitForMail(to, skip, want, ms, what) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
     const mails = readMails().slice(skip)
     const hit = mails.find((m) => (Array.isArray(m.to) ? m.to : [m.to]).includes(to) && want(m))
     if (hit) return hit
     await new Promise((r) => setTimeout(r, 100))
   }
-}
-
-async function mailWithin(ms, promise, what) {
-  let timer
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      const seen = readMails().map((m) => `${m.to} "${m.subject}"`)
-      reject(new Error(`no ${what} arrived in ${mailDir()}/mail.jsonl; mails: ${JSON.stringify(seen)}`))
-    }, ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  const seen = readMails().map((m) => `${m.to} "${m.subject}"`)
+  throw new Error(`no ${what} arrived in ${mailDir()}/mail.jsonl; mails: ${JSON.stringify(seen)}`)
 }
 
 async function login(page, campusId, password) {
@@ -181,11 +168,8 @@ test('phone: freshman first login → forced change → email → logout → res
     const countdown = Number(await byId(page, 'send-code').getAttribute('data-countdown'))
     assert.ok(countdown > 0 && countdown <= 60, `countdown shows ${countdown}`)
     assert.match(await byId(page, 'send-code').innerText(), /秒后重发/)
-    const codeMail = await mailWithin(
-      60000,
-      waitForMail(EMAIL, mailsBefore, (m) => Array.isArray(m.codes) && m.codes.length > 0),
-      'code mail',
-    )
+    const codeMail = await waitForMail(
+      EMAIL, mailsBefore, (m) => Array.isArray(m.codes) && m.codes.length > 0, 60000, 'code mail')
     const code = codeMail.codes[0]
     assert.match(code, /^\d{6}$/)
 
@@ -254,11 +238,9 @@ test('phone: freshman first login → forced change → email → logout → res
     assert.equal((await nobody.json()).message, neutral, 'the answer differs for an unknown account')
     await saveScreenshot(page, 'identity-forgot-phone')
 
-    const resetMail = await mailWithin(
-      60000,
-      waitForMail(EMAIL, resetMailsBefore, (m) => (m.links || []).some((l) => l.includes('pages/auth/reset?token='))),
-      'reset mail',
-    )
+    const resetMail = await waitForMail(
+      EMAIL, resetMailsBefore,
+      (m) => (m.links || []).some((l) => l.includes('pages/auth/reset?token=')), 60000, 'reset mail')
     const link = resetMail.links.find((l) => l.includes('pages/auth/reset?token='))
     assert.ok(link.startsWith(BASE + '/'), `the reset link ${link.replace(/token=.*/, 'token=…')} is not on ${BASE}`)
 

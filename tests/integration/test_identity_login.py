@@ -146,8 +146,8 @@ class IdentityLoginTest(unittest.TestCase):
         self.assertEqual(self.me(r.token).campus_id, cid)
         # The same password still works after the upgrade; last login is recorded.
         self.login(cid)
-        self.assertNotEqual(psql(self.dsn, "SELECT last_login_at IS NOT NULL FROM accounts"
-                                           " WHERE campus_id = :'v1'", cid), [["f"]])
+        self.assertEqual(psql(self.dsn, "SELECT last_login_at IS NOT NULL FROM accounts"
+                                        " WHERE campus_id = :'v1'", cid), [["t"]])
 
     def test_legacy_md5_is_verified_and_replaced(self):
         cid = create_account(self.dsn)
@@ -358,12 +358,9 @@ class IdentityLoginTest(unittest.TestCase):
         # From yet another address the account is still locked (the lock is the account's).
         self.ip = fake_ip()
         self.fails(lambda: self.login(cid), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        audit = psql(self.dsn, "SELECT count(*) FROM information_schema.tables"
-                               " WHERE table_name = 'audit_log'")
-        if audit == [["1"]]:
-            n = psql(self.dsn, "SELECT count(*) FROM audit_log WHERE action = 'login.locked'"
-                               " AND target = :'v1'", "account:" + cid.lower())
-            self.assertNotEqual(n, [["0"]])
+        n = psql(self.dsn, "SELECT count(*) FROM audit_log WHERE action = 'login.locked'"
+                           " AND target = :'v1'", "account:" + cid.lower())
+        self.assertGreaterEqual(int(n[0][0]), 1)
         # A student may not unlock; a hall admin may.
         student = create_account(self.dsn, roles=("student",), kind=1)
         st = self.login(student).token
@@ -551,7 +548,8 @@ class HashPoolTest(unittest.TestCase):
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
             results = list(ex.map(attempt, range(8)))
         codes = [c for c, _ in results]
-        # One hashing, one waiting: the rest are refused at once (at least 6 of 8 here).
+        # One hashing, one waiting: the others are refused at once while both are taken (how
+        # many depends on how fast each 2000-iteration hash finishes, so: at least one).
         self.assertGreaterEqual(codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED), 1, codes)
         self.assertTrue(set(codes) <= {grpc.StatusCode.RESOURCE_EXHAUSTED,
                                        grpc.StatusCode.UNAUTHENTICATED}, codes)

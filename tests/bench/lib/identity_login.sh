@@ -78,6 +78,7 @@ for r in $(seq "$ROUNDS"); do
         --duration="$SECONDS_PER_RUN" --warmup="$WARMUP" --deadline-ms=10000 \
         --label=logins >"$BENCH_TMP/flood.out" 2>"$BENCH_TMP/flood.err" &
       flood_pid=$!
+      BENCH_PIDS+=("$flood_pid")
       sleep "$WARMUP"
     fi
     line=$(/usr/bin/python3 "$BENCH_LIB/probe.py" "$GW/api/v1/system/info" --label="$mode" \

@@ -6,6 +6,9 @@ asks "how long does one cheap call take while something else loads the machine",
 what a user waiting on a page feels. It never sends more than --rate requests per second and
 stops by itself.
 
+Each latency runs from the request's scheduled time, so a stall shows in every request it
+delays (as wrk2 measures), not only in the one that hit it.
+
 usage: probe.py URL --label NAME [--rate 100] [--seconds 5]
 """
 import argparse
@@ -33,7 +36,6 @@ def main():
         now = time.monotonic()
         if nxt > now:
             time.sleep(nxt - now)
-        t0 = time.perf_counter()
         try:
             conn.request("GET", path)
             r = conn.getresponse()
@@ -44,7 +46,9 @@ def main():
             errors += 1
             conn.close()
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        lat.append((time.perf_counter() - t0) * 1e6)
+        # From when the request was due, not when it went out: a stall that delays the next
+        # requests counts against each of them (no coordinated omission).
+        lat.append((time.monotonic() - nxt) * 1e6)
         nxt += interval
     lat.sort()
 

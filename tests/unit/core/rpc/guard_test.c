@@ -47,8 +47,15 @@ static void test_final_or_transient(void) {
 
 static void test_scope_and_seconds(void) {
   arena_t *a = arena_create(0);
-  CHECK_STR(rpc_idempotency_scope(a, "10.1.2.3"), "anon:10.1.2.3");
-  CHECK_STR(rpc_idempotency_scope(a, "::1"), "anon:::1");
+  CHECK_STR(rpc_idempotency_scope(a, NULL, "10.1.2.3"), "anon:10.1.2.3");
+  CHECK_STR(rpc_idempotency_scope(a, NULL, "::1"), "anon:::1");
+  /* Signed-in callers own their keys whatever address they share (a campus NAT). */
+  call_principal_t user = {.actor = CALL_USER, .account_id = 42};
+  call_principal_t app = {.actor = CALL_APP, .app_client_id = "cli_abc"};
+  call_principal_t anon = {.actor = CALL_ANONYMOUS};
+  CHECK_STR(rpc_idempotency_scope(a, &user, "10.1.2.3"), "user:42");
+  CHECK_STR(rpc_idempotency_scope(a, &app, "10.1.2.3"), "app:cli_abc");
+  CHECK_STR(rpc_idempotency_scope(a, &anon, "10.1.2.3"), "anon:10.1.2.3");
   arena_destroy(a);
   CHECK_INT(rpc_retry_seconds(1), 1);
   CHECK_INT(rpc_retry_seconds(999), 1);
