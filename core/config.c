@@ -109,6 +109,8 @@ const cfg_entry_t core_config_table[] = {
      CFG_SECRET},
     {"apps.token_ttl_s", CFG_INT, F(app_token_ttl_s), 60, 86400, "3600",
      "lifetime of a third-party app token", 0},
+    {"org.hr_unit", CFG_STRING, F(org_hr_unit), 1, 64, "HR",
+     "code of the org unit (人事处) whose department admins maintain the org tree", 0},
 };
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);

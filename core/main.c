@@ -14,6 +14,7 @@
 #include "core/common/config.h"
 #include "core/common/log.h"
 #include "core/identity/identity.h"
+#include "core/org/org.h"
 #include "core/config.h"
 #include "core/rpc/server.h"
 #include "core/store/migrate.h"
@@ -32,6 +33,9 @@ static void core__usage(FILE *f) {
           "  migrate   apply pending migrations from migrations.dir and exit\n"
           "  import accounts FILE   import the old portal's accounts (CSV, UTF-8 or GB18030)\n"
           "  import check FILE      the same, reporting only (nothing is stored)\n"
+          "  import org FILE [apply]  HR's org tree and people's units (CSV): print the diff,\n"
+          "                         apply it with \"apply\"\n"
+          "  import members GROUP FILE [apply]  an approver group's members (CSV), the same way\n"
           "  audit verify           check the audit log's hash chain; non-zero on a break\n"
           "  --help    print this help\n\n");
   cfg_print_help(f, core_config_table, core_config_table_len, CORE_ENV_PREFIX);
@@ -145,7 +149,10 @@ int main(int argc, char **argv) {
   int nwords = 0;
   for (int i = 1; i < nrest; i++)
     words[nwords++] = argv[rest[i]];
-  if (!strcmp(cmd, "import")) {
+  if (!strcmp(cmd, "import") && nwords > 0 &&
+      (!strcmp(words[0], "org") || !strcmp(words[0], "members"))) {
+    rc = org_cli_import(&cfg, nwords, words);
+  } else if (!strcmp(cmd, "import")) {
     rc = identity_cli_import(&cfg, nwords, words);
   } else if (!strcmp(cmd, "audit")) {
     rc = identity_cli_audit(&cfg, nwords, words);

@@ -13,6 +13,8 @@
 
 const char *const apps_scopes[] = {
     "identity.accounts.read", /* Accounts.GetAccount */
+    "org.read",               /* OrgUnits.ListUnits/GetUnit/GetPersonUnits, Groups.ListGroups */
+    "org.resolve",            /* Groups.ResolveApprovers */
     "system.read",            /* System.GetInfo */
 };
 const size_t apps_scopes_count = sizeof(apps_scopes) / sizeof(apps_scopes[0]);
