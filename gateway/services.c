@@ -6,6 +6,7 @@
 
 #include "ehall/feedback/v1/feedback.pb-c.h"
 #include "ehall/identity/v1/identity.pb-c.h"
+#include "ehall/org/v1/org.pb-c.h"
 #include "ehall/system/v1/system.pb-c.h"
 
 const ProtobufCServiceDescriptor *const gateway_services[] = {
@@ -13,6 +14,9 @@ const ProtobufCServiceDescriptor *const gateway_services[] = {
     &ehall__identity__v1__auth__descriptor,
     &ehall__identity__v1__accounts__descriptor,
     &ehall__identity__v1__apps__descriptor,
+    &ehall__org__v1__org_units__descriptor,
+    &ehall__org__v1__groups__descriptor,
+    &ehall__org__v1__delegations__descriptor,
     &ehall__system__v1__system__descriptor,
 };
 
