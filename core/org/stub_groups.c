@@ -2,6 +2,7 @@
  * stub_groups.c — STUB written by the lead so the tree builds; helper B replaces it.
  */
 #include "core/org/org.h"
+#include "core/org/org_internal.h"
 
 void org_list_groups(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                      eh_err_t *err) {
@@ -113,4 +114,17 @@ void org_end_delegation(call_t *call, const ProtobufCMessage *req, ProtobufCMess
   (void)req;
   (void)resp;
   eh_err_set(err, EH_UNAVAILABLE, NULL, "尚未实现", "not implemented yet");
+}
+
+bool org__members_import(call_t *call, const char *group, const uint8_t *csv, size_t len,
+                         bool apply, const char *expected_digest,
+                         Ehall__Org__V1__MembersImportReport **out, eh_err_t *err) {
+  (void)call;
+  (void)group;
+  (void)csv;
+  (void)len;
+  (void)apply;
+  (void)expected_digest;
+  (void)out;
+  return eh_err_set(err, EH_UNAVAILABLE, NULL, "尚未实现", "not implemented yet");
 }

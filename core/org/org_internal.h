@@ -1,0 +1,61 @@
+/*
+ * org_internal.h — what the org area's files share among themselves (not for other areas):
+ * message builders, paging, import reports, and the two imports' entry points that both the
+ * RPCs and `ehall-core import` run.
+ */
+#ifndef EHALL_ORG_INTERNAL_H
+#define EHALL_ORG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common/call.h"
+#include "core/common/csv.h"
+#include "ehall/org/v1/org.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
+
+#define ORG_MODULE "org"
+
+/* Limits of the imports' files. */
+#define ORG_IMPORT_MAX_BYTES (8u * 1024 * 1024)
+#define ORG_IMPORT_MAX_ROWS 200000
+#define ORG_MEMBERS_MAX_BYTES (2u * 1024 * 1024)
+#define ORG_MEMBERS_MAX_ROWS 20000
+
+/* A Timestamp for unix microseconds (NULL for 0), in a. */
+Google__Protobuf__Timestamp *org__ts(arena_t *a, int64_t unix_us);
+
+/* Microseconds since the epoch of a Timestamp (NULL: 0). */
+int64_t org__ts_us(const Google__Protobuf__Timestamp *ts);
+
+/* The page size to use: def for 0, max above max; INVALID (field page_size) when negative. */
+bool org__page_size(int32_t requested, int def, int max, int *out, eh_err_t *err);
+
+/* An opaque page token "<prefix><n>" (n > 0) and its parse; "" or NULL parses to 0. INVALID
+ * (field page_token) when malformed. */
+const char *org__page_token(arena_t *a, char prefix, int64_t n);
+bool org__page_token_parse(const char *token, char prefix, int64_t *out, eh_err_t *err);
+
+/* The file's row errors as report messages, reasons in the caller's language. */
+void org__row_errors(arena_t *a, const call_t *call, const csv_error_t *errors, size_t n,
+                     Ehall__Org__V1__ImportRowError ***out, size_t *n_out);
+
+/* The SHA-256 (hex) of a diff's canonical text: the report's diff_digest. */
+const char *org__digest(arena_t *a, const char *canonical_text, size_t len);
+
+/* A UnitRef in a. */
+Ehall__Org__V1__UnitRef *org__unit_ref(arena_t *a, const char *code, const char *name, int kind);
+
+/* HR's import (org_import.c): parse, diff against the tree, and with apply, apply it in one
+ * transaction (ABORTED when expected_digest is set and differs). *out in call->arena. */
+bool org__org_import(call_t *call, const uint8_t *csv, size_t len, bool apply,
+                     const char *expected_digest, Ehall__Org__V1__OrgImportReport **out,
+                     eh_err_t *err);
+
+/* A group's member import (members.c), the same way. */
+bool org__members_import(call_t *call, const char *group, const uint8_t *csv, size_t len,
+                         bool apply, const char *expected_digest,
+                         Ehall__Org__V1__MembersImportReport **out, eh_err_t *err);
+
+#endif
