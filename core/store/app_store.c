@@ -52,7 +52,7 @@ static const char LUA_TOKENS_REVOKE[] =
     "redis.call('DEL', KEYS[1])\n"
     "return #m\n";
 
-#define APP_TOKEN_KEY "app:tok:"
+#define APP_TOKEN_KEY "ehall:app:tok:"
 
 /* Splits space-joined words into an array owned by a. */
 static const char **app__split(arena_t *a, const char *s, size_t *n) {
@@ -178,6 +178,9 @@ bool store_app_revoke_tx(arena_t *a, store_pg_conn_t *conn, const char *client_i
   return true;
 }
 
+static store_redis_script_t app__token_put = STORE_REDIS_SCRIPT(LUA_TOKEN_PUT),
+                            app__tokens_revoke = STORE_REDIS_SCRIPT(LUA_TOKENS_REVOKE);
+
 bool store_app_token_put(arena_t *a, store_redis_pool_t *redis, const char *token_hash,
                          const store_app_t *app, int64_t ttl_s, eh_err_t *err) {
   char ttl[24], exp[24], now[24];
@@ -185,12 +188,9 @@ bool store_app_token_put(arena_t *a, store_redis_pool_t *redis, const char *toke
   snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
   snprintf(exp, sizeof(exp), "%" PRId64, t + ttl_s);
   snprintf(now, sizeof(now), "%" PRId64, t);
-  const char *argv[] = {"EVAL",
-                        LUA_TOKEN_PUT,
-                        "3",
-                        arena_printf(a, APP_TOKEN_KEY "%s", token_hash),
-                        arena_printf(a, "app:toks:%s", app->client_id),
-                        arena_printf(a, "app:revoked:%s", app->client_id),
+  const char *args[] = {arena_printf(a, APP_TOKEN_KEY "%s", token_hash),
+                        arena_printf(a, "ehall:app:toks:%s", app->client_id),
+                        arena_printf(a, "ehall:app:revoked:%s", app->client_id),
                         ttl,
                         app->client_id,
                         app__join(a, app->scopes, app->n_scopes),
@@ -198,7 +198,7 @@ bool store_app_token_put(arena_t *a, store_redis_pool_t *redis, const char *toke
                         token_hash,
                         exp,
                         now};
-  store_redis_reply_t *r = store_redis_cmd(a, redis, 13, argv, NULL, err);
+  store_redis_reply_t *r = store_redis_eval(a, redis, &app__token_put, 3, 10, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) != STORE_REDIS_INTEGER || store_redis_reply_int(r) != 1)
@@ -236,14 +236,9 @@ bool store_app_tokens_revoke(arena_t *a, store_redis_pool_t *redis, const char *
                              int64_t marker_ttl_s, int *ended, eh_err_t *err) {
   char ttl[24];
   snprintf(ttl, sizeof(ttl), "%" PRId64, marker_ttl_s);
-  const char *argv[] = {"EVAL",
-                        LUA_TOKENS_REVOKE,
-                        "2",
-                        arena_printf(a, "app:toks:%s", client_id),
-                        arena_printf(a, "app:revoked:%s", client_id),
-                        ttl,
-                        APP_TOKEN_KEY};
-  store_redis_reply_t *r = store_redis_cmd(a, redis, 7, argv, NULL, err);
+  const char *args[] = {arena_printf(a, "ehall:app:toks:%s", client_id),
+                        arena_printf(a, "ehall:app:revoked:%s", client_id), ttl, APP_TOKEN_KEY};
+  store_redis_reply_t *r = store_redis_eval(a, redis, &app__tokens_revoke, 2, 4, args, err);
   if (r == NULL)
     return false;
   if (ended)
@@ -255,14 +250,14 @@ bool store_wechat_ticket_put(arena_t *a, store_redis_pool_t *redis, const char *
                              const char *openid, int64_t ttl_s, eh_err_t *err) {
   char ttl[24];
   snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
-  const char *argv[] = {"SET", arena_printf(a, "wx:bind:%s", ticket_hash), openid, "EX", ttl};
+  const char *argv[] = {"SET", arena_printf(a, "ehall:wx:bind:%s", ticket_hash), openid, "EX", ttl};
   return store_redis_cmd(a, redis, 5, argv, NULL, err) != NULL;
 }
 
 static bool wechat__ticket(arena_t *a, store_redis_pool_t *redis, const char *cmd,
                            const char *ticket_hash, const char **openid, eh_err_t *err) {
   *openid = NULL;
-  const char *argv[] = {cmd, arena_printf(a, "wx:bind:%s", ticket_hash)};
+  const char *argv[] = {cmd, arena_printf(a, "ehall:wx:bind:%s", ticket_hash)};
   store_redis_reply_t *r = store_redis_cmd(a, redis, 2, argv, NULL, err);
   if (r == NULL)
     return false;

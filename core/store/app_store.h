@@ -4,10 +4,10 @@
  * Redis.
  *
  * Redis keys (hashes of tokens only, never a token itself):
- *   app:tok:<sha256 hex of token>  hash {c: client id, s: scopes, i: allowed nets}, TTL
- *   app:toks:<client id>           sorted set of the app's token hashes, scored by expiry
- *   app:revoked:<client id>        set by a revocation, so a token issued in a race dies too
- *   wx:bind:<sha256 hex of ticket> the openid waiting to be bound, TTL 10 minutes
+ *   ehall:app:tok:<sha256 hex of token>  hash {c: client id, s: scopes, i: allowed nets}, TTL
+ *   ehall:app:toks:<client id>           sorted set of the app's token hashes, scored by expiry
+ *   ehall:app:revoked:<client id>        set by a revocation, so a token issued in a race dies too
+ *   ehall:wx:bind:<sha256 hex of ticket> the openid waiting to be bound, TTL 10 minutes
  * Never logs a token, a secret, a ticket or an openid.
  */
 #ifndef EHALL_STORE_APP_STORE_H

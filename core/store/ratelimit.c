@@ -7,7 +7,6 @@
  */
 #include "core/store/ratelimit.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,8 +26,7 @@ static const char RL_SCRIPT[] = "local t = redis.call('TIME')\n"
                                 "           math.ceil((new_tat - now) / 1000) + 1)\n"
                                 "return {1, 0}\n";
 
-static pthread_mutex_t rl__lock = PTHREAD_MUTEX_INITIALIZER;
-static char rl__sha[41]; /* SHA-1 of RL_SCRIPT as Redis reported it; "" until loaded */
+static store_redis_script_t rl__script = STORE_REDIS_SCRIPT(RL_SCRIPT);
 
 store_ratelimit_rate_t store_ratelimit_rate(long per_min, long burst) {
   if (per_min < 1)
@@ -41,59 +39,16 @@ store_ratelimit_rate_t store_ratelimit_rate(long per_min, long burst) {
   return r;
 }
 
-static bool rl__is_noscript(const eh_err_t *err) {
-  return strstr(err->detail, "NOSCRIPT") != NULL;
-}
-
-static bool rl__load(arena_t *a, store_redis_pool_t *pool, char sha[41], eh_err_t *err) {
-  const char *argv[] = {"SCRIPT", "LOAD", RL_SCRIPT};
-  size_t lens[] = {6, 4, sizeof(RL_SCRIPT) - 1};
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 3, argv, lens, err);
-  if (r == NULL)
-    return false;
-  size_t n = 0;
-  const char *s = store_redis_reply_str(r, &n);
-  if (s == NULL || n != 40) {
-    eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
-    eh_err_detail(err, "SCRIPT LOAD gave an odd reply");
-    return false;
-  }
-  memcpy(sha, s, 40);
-  sha[40] = '\0';
-  pthread_mutex_lock(&rl__lock);
-  memcpy(rl__sha, sha, 41);
-  pthread_mutex_unlock(&rl__lock);
-  return true;
-}
-
 bool store_ratelimit_take(arena_t *a, store_redis_pool_t *pool, const char *key,
                           store_ratelimit_rate_t rate, bool *allowed, int64_t *retry_after_ms,
                           eh_err_t *err) {
-  char sha[41], interval[24], tolerance[24];
-  pthread_mutex_lock(&rl__lock);
-  memcpy(sha, rl__sha, sizeof(sha));
-  pthread_mutex_unlock(&rl__lock);
-  if (sha[0] == '\0' && !rl__load(a, pool, sha, err))
-    return false;
+  char interval[24], tolerance[24];
   snprintf(interval, sizeof(interval), "%lld", (long long)rate.interval_us);
   snprintf(tolerance, sizeof(tolerance), "%lld", (long long)rate.tolerance_us);
-  const char *argv[] = {"EVALSHA", sha, "1", key, interval, tolerance};
-  size_t lens[] = {7, 40, 1, strlen(key), strlen(interval), strlen(tolerance)};
-  eh_err_t e = EH_ERR_INIT;
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 6, argv, lens, &e);
-  if (r == NULL && rl__is_noscript(&e)) {
-    /* Redis restarted (or flushed its scripts): EVAL runs the text and caches it again. */
-    eh_err_clear(&e);
-    argv[0] = "EVAL";
-    lens[0] = 4;
-    argv[1] = RL_SCRIPT;
-    lens[1] = sizeof(RL_SCRIPT) - 1;
-    r = store_redis_cmd(a, pool, 6, argv, lens, &e);
-  }
-  if (r == NULL) {
-    *err = e;
+  const char *args[] = {key, interval, tolerance};
+  store_redis_reply_t *r = store_redis_eval(a, pool, &rl__script, 1, 3, args, err);
+  if (r == NULL)
     return false;
-  }
   if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 2) {
     eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
     eh_err_detail(err, "rate-limit script gave an odd reply");

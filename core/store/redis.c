@@ -18,6 +18,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "core/common/crypto.h"
 #include "core/common/log.h"
 
 #define REDIS_MODULE "store.redis"
@@ -201,8 +202,8 @@ bool store_redis_pipeline(arena_t *a, store_redis_pool_t *pool, size_t n,
   /* All commands go out in one write, then every reply is read: one round trip. */
   bool io_ok = true;
   for (size_t i = 0; i < n && io_ok; i++)
-    io_ok = redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv,
-                                   cmds[i].argvlen) == REDIS_OK;
+    io_ok = redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv, cmds[i].argvlen) ==
+            REDIS_OK;
   redisReply **raw = arena_zalloc(a, n * sizeof(*raw));
   for (size_t i = 0; i < n && io_ok; i++) {
     void *r = NULL;
@@ -308,4 +309,51 @@ bool store_redis_ping(store_redis_pool_t *pool, char *version, size_t cap, doubl
   }
   arena_destroy(a);
   return ok;
+}
+
+/* --- scripts ------------------------------------------------------------------------------ */
+
+static pthread_mutex_t redis__script_lock = PTHREAD_MUTEX_INITIALIZER;
+
+store_redis_reply_t *store_redis_eval(arena_t *a, store_redis_pool_t *pool, store_redis_script_t *s,
+                                      int nkeys, int nargs, const char *const *args,
+                                      eh_err_t *err) {
+  char sha[41];
+  pthread_mutex_lock(&redis__script_lock);
+  if (s->sha[0] == '\0') {
+    uint8_t d[CRYPTO_SHA1_LEN];
+    crypto_sha1(s->text, s->len, d);
+    for (int i = 0; i < CRYPTO_SHA1_LEN; i++)
+      snprintf(s->sha + 2 * i, 3, "%02x", d[i]);
+  }
+  memcpy(sha, s->sha, sizeof(sha));
+  pthread_mutex_unlock(&redis__script_lock);
+
+  char nk[12];
+  snprintf(nk, sizeof(nk), "%d", nkeys);
+  const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(nargs + 3));
+  size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(nargs + 3));
+  argv[0] = "EVALSHA";
+  lens[0] = 7;
+  argv[1] = sha;
+  lens[1] = 40;
+  argv[2] = nk;
+  lens[2] = strlen(nk);
+  for (int i = 0; i < nargs; i++) {
+    argv[i + 3] = args[i];
+    lens[i + 3] = strlen(args[i]);
+  }
+  eh_err_t e = EH_ERR_INIT;
+  store_redis_reply_t *r = store_redis_cmd(a, pool, nargs + 3, argv, lens, &e);
+  if (r == NULL && strstr(e.detail, "NOSCRIPT") != NULL) {
+    eh_err_clear(&e);
+    argv[0] = "EVAL";
+    lens[0] = 4;
+    argv[1] = s->text;
+    lens[1] = s->len;
+    r = store_redis_cmd(a, pool, nargs + 3, argv, lens, &e);
+  }
+  if (r == NULL)
+    *err = e;
+  return r;
 }

@@ -38,6 +38,22 @@ bool store_redis_pipeline(arena_t *a, store_redis_pool_t *pool, size_t n,
                           const store_redis_cmd_t *cmds, store_redis_reply_t **replies,
                           eh_err_t *err);
 
+/* A Lua script, run by its SHA-1 (EVALSHA) so its text crosses the wire only when Redis has
+ * not cached it yet (first use, restart, SCRIPT FLUSH: then EVAL, which caches it). Declare
+ * each as `static store_redis_script_t x = STORE_REDIS_SCRIPT(TEXT);`; thread-safe. */
+typedef struct store_redis_script {
+  const char *text;
+  size_t len;
+  char sha[41]; /* hex SHA-1 of text; "" until first use (guarded inside redis.c) */
+} store_redis_script_t;
+#define STORE_REDIS_SCRIPT(t)                                                                      \
+  { t, sizeof(t) - 1, "" }
+
+/* Runs s with nkeys keys then the other arguments (args[0..nargs), NUL-terminated, the keys
+ * first). The reply is owned by `a`. */
+store_redis_reply_t *store_redis_eval(arena_t *a, store_redis_pool_t *pool, store_redis_script_t *s,
+                                      int nkeys, int nargs, const char *const *args, eh_err_t *err);
+
 typedef enum {
   STORE_REDIS_NIL,
   STORE_REDIS_STRING,

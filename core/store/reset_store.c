@@ -124,14 +124,10 @@ bool store_reset_code_put(arena_t *a, store_redis_pool_t *pool, int64_t account_
                             "redis.call('HSET', KEYS[1], 'h', ARGV[1], 'n', ARGV[2])\n"
                             "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
                             "return 1\n";
-  const char *argv[] = {"EVAL",
-                        lua,
-                        "1",
-                        key,
-                        code_hash,
-                        arena_printf(a, "%d", attempts),
+  static store_redis_script_t script = STORE_REDIS_SCRIPT(lua);
+  const char *args[] = {key, code_hash, arena_printf(a, "%d", attempts),
                         arena_printf(a, "%d", ttl_s)};
-  return store_redis_cmd(a, pool, 7, argv, NULL, err) != NULL;
+  return store_redis_eval(a, pool, &script, 1, 4, args, err) != NULL;
 }
 
 bool store_reset_code_check(arena_t *a, store_redis_pool_t *pool, int64_t account_id,
@@ -139,8 +135,9 @@ bool store_reset_code_check(arena_t *a, store_redis_pool_t *pool, int64_t accoun
                             eh_err_t *err) {
   *verdict = STORE_CODE_NONE;
   *left = 0;
-  const char *argv[] = {"EVAL", LUA_CODE_CHECK, "1", reset__code_key(a, account_id), code_hash};
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 5, argv, NULL, err);
+  static store_redis_script_t script = STORE_REDIS_SCRIPT(LUA_CODE_CHECK);
+  const char *args[] = {reset__code_key(a, account_id), code_hash};
+  store_redis_reply_t *r = store_redis_eval(a, pool, &script, 1, 2, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 2) {

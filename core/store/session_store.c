@@ -35,7 +35,6 @@
  */
 #include "core/store/session_store.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +48,13 @@
  * tenth of its idle time): between renewals it only reads. */
 #define SS_RENEW_MS 60000
 
-#define SS_LUA_NOW                                                                              \
-  "local t = redis.call('TIME')\n"                                                              \
-  "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                    \
+#define SS_LUA_NOW                                                                                 \
+  "local t = redis.call('TIME')\n"                                                                 \
+  "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                        \
   "local function f(x) return string.format('%.0f', x) end\n"
 
 /* KEYS: session, index. ARGV: a c s r u m cl d ip idle_ms life_ms token_hash. */
-static const char SS_CREATE[] =
-    SS_LUA_NOW
+static const char SS_CREATE[] = SS_LUA_NOW
     "local idle = tonumber(ARGV[10])\n"
     "local life = tonumber(ARGV[11])\n"
     "local ttl = math.min(idle, life)\n"
@@ -71,9 +69,7 @@ static const char SS_CREATE[] =
 /* KEYS: session. Returns nil or {a, c, s, r, u, m, expire}. */
 static const char SS_TOUCH[] =
     "local v = redis.call('HMGET', KEYS[1], 'a', 'c', 's', 'r', 'u', 'm', 'ab', 'id')\n"
-    "if not v[1] then return false end\n"
-    SS_LUA_NOW
-    "local ab = tonumber(v[7])\n"
+    "if not v[1] then return false end\n" SS_LUA_NOW "local ab = tonumber(v[7])\n"
     "if now >= ab then redis.call('DEL', KEYS[1]) return false end\n"
     "local ttl = math.min(tonumber(v[8]), ab - now)\n"
     "redis.call('HSET', KEYS[1], 'ls', f(now))\n"
@@ -82,21 +78,20 @@ static const char SS_TOUCH[] =
 
 /* KEYS: index. ARGV: session key prefix. Returns 8 strings per live session. */
 static const char SS_LIST[] =
-    SS_LUA_NOW
-    "local idx = redis.call('HGETALL', KEYS[1])\n"
-    "local out = {}\n"
-    "for i = 1, #idx, 2 do\n"
-    "  local k = ARGV[1] .. idx[i + 1]\n"
-    "  local v = redis.call('HMGET', k, 's', 'cl', 'd', 'ip', 'ct', 'ls', 'ab')\n"
-    "  local ttl = redis.call('PTTL', k)\n"
-    "  if (not v[1]) or v[1] ~= idx[i] or ttl < 0 then\n"
-    "    redis.call('HDEL', KEYS[1], idx[i])\n"
-    "  else\n"
-    "    for j = 1, 7 do out[#out + 1] = v[j] or '' end\n"
-    "    out[#out + 1] = f(now + ttl)\n"
-    "  end\n"
-    "end\n"
-    "return out\n";
+    SS_LUA_NOW "local idx = redis.call('HGETALL', KEYS[1])\n"
+               "local out = {}\n"
+               "for i = 1, #idx, 2 do\n"
+               "  local k = ARGV[1] .. idx[i + 1]\n"
+               "  local v = redis.call('HMGET', k, 's', 'cl', 'd', 'ip', 'ct', 'ls', 'ab')\n"
+               "  local ttl = redis.call('PTTL', k)\n"
+               "  if (not v[1]) or v[1] ~= idx[i] or ttl < 0 then\n"
+               "    redis.call('HDEL', KEYS[1], idx[i])\n"
+               "  else\n"
+               "    for j = 1, 7 do out[#out + 1] = v[j] or '' end\n"
+               "    out[#out + 1] = f(now + ttl)\n"
+               "  end\n"
+               "end\n"
+               "return out\n";
 
 /* KEYS: index. ARGV: session key prefix, session id. Returns 1 if a live session ended. */
 static const char SS_END[] = "local h = redis.call('HGET', KEYS[1], ARGV[2])\n"
@@ -117,111 +112,44 @@ static const char SS_END_ALL[] = "local idx = redis.call('HGETALL', KEYS[1])\n"
 
 /* KEYS: account counters, IP counters. Returns {now, n ws lf h hs, n ws lf} as strings. */
 static const char SS_COUNTS[] =
-    SS_LUA_NOW
-    "local a = redis.call('HMGET', KEYS[1], 'n', 'ws', 'lf', 'h', 'hs')\n"
-    "local b = redis.call('HMGET', KEYS[2], 'n', 'ws', 'lf')\n"
-    "local out = {f(now)}\n"
-    "for j = 1, 5 do out[#out + 1] = a[j] or '0' end\n"
-    "for j = 1, 3 do out[#out + 1] = b[j] or '0' end\n"
-    "return out\n";
+    SS_LUA_NOW "local a = redis.call('HMGET', KEYS[1], 'n', 'ws', 'lf', 'h', 'hs')\n"
+               "local b = redis.call('HMGET', KEYS[2], 'n', 'ws', 'lf')\n"
+               "local out = {f(now)}\n"
+               "for j = 1, 5 do out[#out + 1] = a[j] or '0' end\n"
+               "for j = 1, 3 do out[#out + 1] = b[j] or '0' end\n"
+               "return out\n";
 
 /* KEYS: account counters, IP counters. ARGV: window ms, keep ms, "1" to count the IP too. */
 static const char SS_FAIL[] =
-    SS_LUA_NOW
-    "local w = tonumber(ARGV[1])\n"
-    "local function bump(k, hour)\n"
-    "  local v = redis.call('HMGET', k, 'n', 'ws', 'h', 'hs')\n"
-    "  local n, ws = tonumber(v[1]) or 0, tonumber(v[2]) or 0\n"
-    "  if now - ws >= w then n = 0 ws = now end\n"
-    "  redis.call('HSET', k, 'n', f(n + 1), 'ws', f(ws), 'lf', f(now))\n"
-    "  if hour then\n"
-    "    local h, hs = tonumber(v[3]) or 0, tonumber(v[4]) or 0\n"
-    "    if now - hs >= 3600000 then h = 0 hs = now end\n"
-    "    redis.call('HSET', k, 'h', f(h + 1), 'hs', f(hs))\n"
-    "  end\n"
-    "  redis.call('PEXPIRE', k, ARGV[2])\n"
-    "end\n"
-    "bump(KEYS[1], true)\n"
-    "if ARGV[3] == '1' then bump(KEYS[2], false) end\n"
-    "return 1\n";
+    SS_LUA_NOW "local w = tonumber(ARGV[1])\n"
+               "local function bump(k, hour)\n"
+               "  local v = redis.call('HMGET', k, 'n', 'ws', 'h', 'hs')\n"
+               "  local n, ws = tonumber(v[1]) or 0, tonumber(v[2]) or 0\n"
+               "  if now - ws >= w then n = 0 ws = now end\n"
+               "  redis.call('HSET', k, 'n', f(n + 1), 'ws', f(ws), 'lf', f(now))\n"
+               "  if hour then\n"
+               "    local h, hs = tonumber(v[3]) or 0, tonumber(v[4]) or 0\n"
+               "    if now - hs >= 3600000 then h = 0 hs = now end\n"
+               "    redis.call('HSET', k, 'h', f(h + 1), 'hs', f(hs))\n"
+               "  end\n"
+               "  redis.call('PEXPIRE', k, ARGV[2])\n"
+               "end\n"
+               "bump(KEYS[1], true)\n"
+               "if ARGV[3] == '1' then bump(KEYS[2], false) end\n"
+               "return 1\n";
 
-typedef struct ss_script {
-  const char *text;
-  size_t len;
-  char sha[41]; /* "" until loaded; guarded by ss__lock */
-} ss_script_t;
-
-static pthread_mutex_t ss__lock = PTHREAD_MUTEX_INITIALIZER;
-#define SS_SCRIPT(t) {t, sizeof(t) - 1, ""}
-static ss_script_t ss_create = SS_SCRIPT(SS_CREATE), ss_touch = SS_SCRIPT(SS_TOUCH),
-                   ss_list = SS_SCRIPT(SS_LIST), ss_end = SS_SCRIPT(SS_END),
-                   ss_end_all = SS_SCRIPT(SS_END_ALL), ss_counts = SS_SCRIPT(SS_COUNTS),
-                   ss_fail = SS_SCRIPT(SS_FAIL);
+static store_redis_script_t ss_create = STORE_REDIS_SCRIPT(SS_CREATE),
+                            ss_touch = STORE_REDIS_SCRIPT(SS_TOUCH),
+                            ss_list = STORE_REDIS_SCRIPT(SS_LIST),
+                            ss_end = STORE_REDIS_SCRIPT(SS_END),
+                            ss_end_all = STORE_REDIS_SCRIPT(SS_END_ALL),
+                            ss_counts = STORE_REDIS_SCRIPT(SS_COUNTS),
+                            ss_fail = STORE_REDIS_SCRIPT(SS_FAIL);
 
 static bool ss__odd(eh_err_t *err, const char *what) {
   eh_err_set(err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
   eh_err_detail(err, "session store: %s gave an odd reply", what);
   return false;
-}
-
-/* Loads the script once (SCRIPT LOAD), remembering its SHA-1 for EVALSHA. */
-static bool ss__sha(arena_t *a, store_redis_pool_t *pool, ss_script_t *s, char sha[41],
-                    eh_err_t *err) {
-  pthread_mutex_lock(&ss__lock);
-  memcpy(sha, s->sha, 41);
-  pthread_mutex_unlock(&ss__lock);
-  if (sha[0] != '\0')
-    return true;
-  const char *argv[] = {"SCRIPT", "LOAD", s->text};
-  size_t lens[] = {6, 4, s->len};
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 3, argv, lens, err);
-  if (r == NULL)
-    return false;
-  size_t n = 0;
-  const char *str = store_redis_reply_str(r, &n);
-  if (str == NULL || n != 40)
-    return ss__odd(err, "SCRIPT LOAD");
-  memcpy(sha, str, 40);
-  sha[40] = '\0';
-  pthread_mutex_lock(&ss__lock);
-  memcpy(s->sha, sha, 41);
-  pthread_mutex_unlock(&ss__lock);
-  return true;
-}
-
-/* EVALSHA script with nkeys keys then args (argv[0..n)); EVAL when Redis lost its script cache
- * (restart, SCRIPT FLUSH). */
-static store_redis_reply_t *ss__eval(arena_t *a, store_redis_pool_t *pool, ss_script_t *s,
-                                     int nkeys, int n, const char *const *args, eh_err_t *err) {
-  char sha[41], nk[8];
-  if (!ss__sha(a, pool, s, sha, err))
-    return NULL;
-  snprintf(nk, sizeof(nk), "%d", nkeys);
-  const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(n + 3));
-  size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(n + 3));
-  argv[0] = "EVALSHA";
-  lens[0] = 7;
-  argv[1] = sha;
-  lens[1] = 40;
-  argv[2] = nk;
-  lens[2] = strlen(nk);
-  for (int i = 0; i < n; i++) {
-    argv[i + 3] = args[i];
-    lens[i + 3] = strlen(args[i]);
-  }
-  eh_err_t e = EH_ERR_INIT;
-  store_redis_reply_t *r = store_redis_cmd(a, pool, n + 3, argv, lens, &e);
-  if (r == NULL && strstr(e.detail, "NOSCRIPT") != NULL) {
-    eh_err_clear(&e);
-    argv[0] = "EVAL";
-    lens[0] = 4;
-    argv[1] = s->text;
-    lens[1] = s->len;
-    r = store_redis_cmd(a, pool, n + 3, argv, lens, &e);
-  }
-  if (r == NULL)
-    *err = e;
-  return r;
 }
 
 static const char *ss__str_at(arena_t *a, const store_redis_reply_t *r, size_t i) {
@@ -238,7 +166,9 @@ static int64_t ss__int_at(arena_t *a, const store_redis_reply_t *r, size_t i) {
   return strtoll(ss__str_at(a, r, i), NULL, 10);
 }
 
-static const char *ss__i64(arena_t *a, int64_t v) { return arena_printf(a, "%lld", (long long)v); }
+static const char *ss__i64(arena_t *a, int64_t v) {
+  return arena_printf(a, "%lld", (long long)v);
+}
 
 bool store_session_create(arena_t *a, store_redis_pool_t *pool, const char *token_hash,
                           store_session_t *s, eh_err_t *err) {
@@ -258,7 +188,7 @@ bool store_session_create(arena_t *a, store_redis_pool_t *pool, const char *toke
       ss__i64(a, s->absolute_ms),
       token_hash,
   };
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_create, 2, 14, args, err);
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_create, 2, 14, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 2)
@@ -290,7 +220,7 @@ static int64_t ss__wall_ms(void) {
 static bool ss__touch_script(arena_t *a, store_redis_pool_t *pool, const char *key,
                              store_session_t *out, bool *found, eh_err_t *err) {
   const char *args[] = {key};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_touch, 1, 1, args, err);
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_touch, 1, 1, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) == STORE_REDIS_NIL)
@@ -343,7 +273,7 @@ bool store_session_list(arena_t *a, store_redis_pool_t *pool, int64_t account_id
                         store_session_t **out, size_t *n, eh_err_t *err) {
   const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
                         SS_SESS_PREFIX};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_list, 1, 2, args, err);
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_list, 1, 2, args, err);
   *out = NULL;
   *n = 0;
   if (r == NULL)
@@ -375,7 +305,7 @@ bool store_session_end(arena_t *a, store_redis_pool_t *pool, int64_t account_id,
                        const char *session_id, bool *found, eh_err_t *err) {
   const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
                         SS_SESS_PREFIX, session_id};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_end, 1, 3, args, err);
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_end, 1, 3, args, err);
   *found = false;
   if (r == NULL)
     return false;
@@ -389,7 +319,7 @@ bool store_session_end_all(arena_t *a, store_redis_pool_t *pool, int64_t account
                            const char *keep_session_id, int *ended, eh_err_t *err) {
   const char *args[] = {arena_printf(a, SS_INDEX_PREFIX "%lld", (long long)account_id),
                         SS_SESS_PREFIX, keep_session_id != NULL ? keep_session_id : ""};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_end_all, 1, 3, args, err);
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_end_all, 1, 3, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) != STORE_REDIS_INTEGER)
@@ -407,9 +337,8 @@ static const char *ss__ip_key(arena_t *a, const char *ip) {
 bool store_login_counts_get(arena_t *a, store_redis_pool_t *pool, const char *account_key,
                             const char *ip, store_login_counts_t *acct, store_login_counts_t *ipc,
                             int64_t *now_ms, eh_err_t *err) {
-  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key),
-                        ss__ip_key(a, ip)};
-  store_redis_reply_t *r = ss__eval(a, pool, &ss_counts, 2, 2, args, err);
+  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key), ss__ip_key(a, ip)};
+  store_redis_reply_t *r = store_redis_eval(a, pool, &ss_counts, 2, 2, args, err);
   if (r == NULL)
     return false;
   if (store_redis_reply_type(r) != STORE_REDIS_ARRAY || store_redis_reply_len(r) != 9)
@@ -428,11 +357,11 @@ bool store_login_counts_get(arena_t *a, store_redis_pool_t *pool, const char *ac
   return true;
 }
 
-bool store_login_fail(arena_t *a, store_redis_pool_t *pool, const char *account_key,
-                      const char *ip, int64_t window_ms, int64_t keep_ms, eh_err_t *err) {
-  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key),
-                        ss__ip_key(a, ip), ss__i64(a, window_ms), ss__i64(a, keep_ms), "1"};
-  return ss__eval(a, pool, &ss_fail, 2, 5, args, err) != NULL;
+bool store_login_fail(arena_t *a, store_redis_pool_t *pool, const char *account_key, const char *ip,
+                      int64_t window_ms, int64_t keep_ms, eh_err_t *err) {
+  const char *args[] = {arena_printf(a, SS_LOGIN_ACCT_PREFIX "%s", account_key), ss__ip_key(a, ip),
+                        ss__i64(a, window_ms), ss__i64(a, keep_ms), "1"};
+  return store_redis_eval(a, pool, &ss_fail, 2, 5, args, err) != NULL;
 }
 
 bool store_login_clear(arena_t *a, store_redis_pool_t *pool, const char *account_key,
