@@ -382,6 +382,13 @@ static bool recovery__tx_reset(arena_t *a, store_pg_conn_t *conn, void *ud, eh_e
   /* Someone else used it (or it expired) since the check before hashing. */
   if (s != STORE_RESET_VALID || account_id != r->account_id)
     return recovery_link_error(recovery__link_state(s), err);
+  /* An account disabled after the link was mailed keeps its credentials as they are. */
+  store_account_t acct;
+  if (!store_account_lock_tx(a, conn, account_id, &acct, err))
+    return false;
+  if (acct.status == STORE_ACCOUNT_DISABLED)
+    return eh_err_set(err, EH_PERMISSION_DENIED, NULL, "账号已停用，如有疑问请联系管理员",
+                      "this account is disabled; contact the administrator");
   return store_account_set_password_tx(a, conn, account_id, r->password_hash, false, err) &&
          audit_append_tx(r->call, a, conn, AUDIT_PASSWORD_RESET, recovery__target(a, r->campus_id),
                          "{\"via\":\"email\"}", err);

@@ -409,6 +409,25 @@ class PasswordResetTest(RecoveryBase):
         self.assertEqual(self.sql("SELECT count(*) FROM audit_log WHERE target = :'v1'"
                                   " AND action = 'password.reset'", "account:" + cid), [["1"]])
 
+    def test_link_of_an_account_disabled_since_changes_nothing(self):
+        addr = new_address()
+        cid = self.account(email=addr)
+        token = self.reset_link(cid, addr)
+        before = self.sql("SELECT password_hash FROM accounts WHERE campus_id = :'v1'", cid)
+        self.sql("UPDATE accounts SET status = 3 WHERE campus_id = :'v1'", cid)
+        self.assertRpcError(lambda: self.auth.ResetPassword(
+            self.pb2.ResetPasswordRequest(token=token, new_password=NEW_PASSWORD), timeout=30),
+            grpc.StatusCode.PERMISSION_DENIED, "账号已停用")
+        self.assertEqual(self.sql("SELECT password_hash FROM accounts WHERE campus_id = :'v1'", cid),
+                         before)
+        self.assertEqual(self.sql("SELECT count(*) FROM audit_log WHERE target = :'v1'"
+                                  " AND action = 'password.reset'", "account:" + cid), [["0"]])
+        # The refused attempt rolled back with the link: re-enabled, the link still works.
+        self.sql("UPDATE accounts SET status = 1 WHERE campus_id = :'v1'", cid)
+        self.auth.ResetPassword(self.pb2.ResetPasswordRequest(token=token, new_password=NEW_PASSWORD),
+                                timeout=30)
+        fx.login(self.channel, cid, password=NEW_PASSWORD)
+
     def test_expired_link(self):
         addr = new_address()
         cid = self.account(email=addr)
