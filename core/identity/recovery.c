@@ -20,6 +20,7 @@
 #include "core/identity/mailer.h"
 #include "core/identity/password.h"
 #include "core/identity/recovery_rules.h"
+#include "core/identity/session_rules.h"
 #include "core/identity/sessions.h"
 #include "core/store/account_store.h"
 #include "core/store/reset_store.h"
@@ -137,7 +138,7 @@ void identity_send_email_code(call_t *call, const ProtobufCMessage *req, Protobu
 
   Ehall__Identity__V1__SendEmailCodeReply *out = arena_alloc(a, sizeof(*out));
   ehall__identity__v1__send_email_code_reply__init(out);
-  out->email_hint = (char *)recovery_email_mask(a, email);
+  out->email_hint = (char *)session_rules_mask_email(a, email);
   out->expire_time = recovery__ts(a, (int64_t)time(NULL) + call->cfg->email_code_ttl_s);
   *resp = &out->base;
 }
@@ -158,7 +159,7 @@ static bool recovery__tx_bind(arena_t *a, store_pg_conn_t *conn, void *ud, eh_er
                        "this email is bound to another account");
     return false;
   }
-  const char *detail = arena_printf(a, "{\"email\":\"%s\"}", recovery_email_mask(a, b->email));
+  const char *detail = arena_printf(a, "{\"email\":\"%s\"}", session_rules_mask_email(a, b->email));
   return audit_append_tx(call, a, conn, AUDIT_EMAIL_BIND,
                          recovery__target(a, call->principal.campus_id), detail, err);
 }

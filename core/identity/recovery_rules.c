@@ -86,13 +86,6 @@ bool recovery_login_is_email(const char *login) {
   return login != NULL && strchr(login, '@') != NULL;
 }
 
-const char *recovery_email_mask(arena_t *a, const char *email) {
-  const char *at = email ? strchr(email, '@') : NULL;
-  if (at == NULL || at == email)
-    return "***";
-  return arena_printf(a, "%c***%s", email[0], at);
-}
-
 const char *recovery_campus_id_mask(arena_t *a, const char *campus_id) {
   size_t n = campus_id ? strlen(campus_id) : 0;
   if (n == 0)

@@ -34,10 +34,6 @@ bool recovery_email_normalize(arena_t *a, const char *in, const char *field, con
 /* True when a RequestPasswordReset login looks like an address (has an '@'), not a campus id. */
 bool recovery_login_is_email(const char *login);
 
-/* "z***@qq.com": the first character of the local part, then "***", then the domain. Anything
- * without an '@' gives "***". */
-const char *recovery_email_mask(arena_t *a, const char *email);
-
 /* "2023****01" for ids of 8 or more characters (first 4, last 2); shorter ones keep the first
  * and last character ("a***z"); 1–2 characters give the first and "***". */
 const char *recovery_campus_id_mask(arena_t *a, const char *campus_id);

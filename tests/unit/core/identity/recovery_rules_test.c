@@ -87,10 +87,6 @@ static void test_addresses_refused_with_the_field(void) {
 }
 
 static void test_masks(void) {
-  CHECK_STR(recovery_email_mask(A, "zhangsan@qq.com"), "z***@qq.com");
-  CHECK_STR(recovery_email_mask(A, "a@163.com"), "a***@163.com");
-  CHECK_STR(recovery_email_mask(A, "nonsense"), "***");
-  CHECK_STR(recovery_email_mask(A, ""), "***");
   CHECK_STR(recovery_campus_id_mask(A, "2023010101"), "2023****01");
   CHECK_STR(recovery_campus_id_mask(A, "20230101"), "2023****01");
   CHECK_STR(recovery_campus_id_mask(A, "T1024"), "T***4");
