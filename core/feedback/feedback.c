@@ -2,6 +2,7 @@
  * feedback.c — SubmitFeedback: decide (feedback_rules) → save (feedback_store) → receipt.
  * Never includes grpc or libpq headers; never logs content or contact (personal data).
  */
+#include "core/common/pbtime.h"
 #include "core/feedback/feedback.h"
 
 #include <arpa/inet.h>
@@ -53,15 +54,10 @@ void feedback_submit(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   /* The id and category only: enough to find the row, nothing the user wrote. */
   LOG_INFO("feedback", "feedback stored id=%s category=%d", rec.id, clean.category);
 
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  ts->seconds = rec.create_unix_us / 1000000;
-  ts->nanos = (int32_t)(rec.create_unix_us % 1000000) * 1000;
-
   Ehall__Feedback__V1__FeedbackReceipt *out = arena_alloc(a, sizeof(*out));
   ehall__feedback__v1__feedback_receipt__init(out);
   out->id = (char *)rec.id;
-  out->create_time = ts;
+  out->create_time = pbtime_from_us(a, rec.create_unix_us);
   out->message = (char *)feedback_rules_thanks(call->language);
   *resp = &out->base;
 }

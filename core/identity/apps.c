@@ -7,6 +7,7 @@
  * secret, Redis for tokens), and the secret is shown once, in CreateApp's reply. Must never
  * log a secret or a token.
  */
+#include "core/common/pbtime.h"
 #include "core/identity/apps.h"
 
 #include <inttypes.h>
@@ -32,14 +33,6 @@
 #define APPS_PAGE_DEFAULT 20
 #define APPS_PAGE_MAX 100
 
-static Google__Protobuf__Timestamp *apps__ts(arena_t *a, int64_t unix_us) {
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  ts->seconds = unix_us / 1000000;
-  ts->nanos = (int32_t)(unix_us % 1000000) * 1000;
-  return ts;
-}
-
 static Ehall__Identity__V1__App *apps__message(arena_t *a, const store_app_t *app) {
   Ehall__Identity__V1__App *m = arena_alloc(a, sizeof(*m));
   ehall__identity__v1__app__init(m);
@@ -49,9 +42,9 @@ static Ehall__Identity__V1__App *apps__message(arena_t *a, const store_app_t *ap
   m->scopes = (char **)app->scopes;
   m->n_allowed_ips = app->n_allowed_ips;
   m->allowed_ips = (char **)app->allowed_ips;
-  m->create_time = apps__ts(a, app->create_unix_us);
+  m->create_time = pbtime_from_us(a, app->create_unix_us);
   if (app->revoke_unix_us != 0) {
-    m->revoke_time = apps__ts(a, app->revoke_unix_us);
+    m->revoke_time = pbtime_from_us(a, app->revoke_unix_us);
     m->revoked = true;
   }
   return m;
@@ -308,7 +301,7 @@ void identity_exchange_app_token(call_t *call, const ProtobufCMessage *req, Prot
   Ehall__Identity__V1__AppToken *out = arena_alloc(a, sizeof(*out));
   ehall__identity__v1__app_token__init(out);
   out->token = token;
-  out->expire_time = apps__ts(a, ((int64_t)time(NULL) + ttl) * 1000000);
+  out->expire_time = pbtime_from_us(a, ((int64_t)time(NULL) + ttl) * 1000000);
   out->n_scopes = app.n_scopes;
   out->scopes = (char **)app.scopes;
   *resp = &out->base;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/common/pbtime.h"
 #include "core/common/log.h"
 #include "core/common/text.h"
 #include "core/config.h"
@@ -68,8 +69,7 @@ static bool login__user(call_t *call, eh_err_t *err) {
 }
 
 static bool login__wrong(eh_err_t *err) {
-  return eh_err_set(err, EH_UNAUTHENTICATED, NULL, "学号或密码错误",
-                    "wrong campus id or password");
+  return eh_err_set(err, EH_UNAUTHENTICATED, NULL, "学号或密码错误", "wrong campus id or password");
 }
 
 static const char *login__target(call_t *call, const char *campus_id) {
@@ -115,7 +115,10 @@ static void login__upgrade(call_t *call, const store_account_t *acct, const char
     LOG_WARN("identity", "password rehash skipped: %s", eh_status_name(e.code));
     return;
   }
-  login_tx_t t = {.call = call, .id = acct->id, .old_hash = acct->password_hash, .new_hash = h,
+  login_tx_t t = {.call = call,
+                  .id = acct->id,
+                  .old_hash = acct->password_hash,
+                  .new_hash = h,
                   .campus_id = acct->campus_id};
   if (!store_pg_tx(call->arena, call->pg, call->deadline_ms, login__rehash_tx, &t, &e))
     LOG_WARN("identity", "password rehash not stored: %s %s", eh_status_name(e.code), e.detail);
@@ -146,8 +149,8 @@ void identity_login(call_t *call, const ProtobufCMessage *req, ProtobufCMessage 
     return;
 
   store_account_t acct;
-  bool known = store_account_by_campus_id(call->arena, call->pg, call->deadline_ms,
-                                          in->campus_id, &acct, err);
+  bool known = store_account_by_campus_id(call->arena, call->pg, call->deadline_ms, in->campus_id,
+                                          &acct, err);
   if (!known) {
     if (err->code != EH_NOT_FOUND)
       return;
@@ -162,8 +165,7 @@ void identity_login(call_t *call, const ProtobufCMessage *req, ProtobufCMessage 
     login__audit(call, AUDIT_LOGIN_FAIL, known ? acct.campus_id : "?",
                  v == PASSWORD_BAD_STORED ? "{\"reason\":\"bad_stored_hash\"}" : NULL);
     if (v == PASSWORD_BAD_STORED)
-      LOG_WARN("identity", "stored password hash unreadable account_id=%lld",
-               (long long)acct.id);
+      LOG_WARN("identity", "stored password hash unreadable account_id=%lld", (long long)acct.id);
     login__wrong(err);
     return;
   }
@@ -259,7 +261,10 @@ void identity_change_password(call_t *call, const ProtobufCMessage *req, Protobu
   const char *h = NULL;
   if (!hashpool_hash(call, in->new_password, &h, err))
     return;
-  login_tx_t t = {.call = call, .id = acct.id, .new_hash = h, .must_change = false,
+  login_tx_t t = {.call = call,
+                  .id = acct.id,
+                  .new_hash = h,
+                  .must_change = false,
                   .campus_id = acct.campus_id};
   if (!store_pg_tx(call->arena, call->pg, call->deadline_ms, login__set_password_tx, &t, err))
     return;
@@ -349,9 +354,9 @@ void identity_list_sessions(call_t *call, const ProtobufCMessage *req, ProtobufC
     s->device = (char *)v[i].device;
     s->ip = (char *)v[i].ip;
     s->client = (char *)v[i].client;
-    s->create_time = identity__timestamp_ms(a, v[i].create_unix_ms);
-    s->last_seen_time = identity__timestamp_ms(a, v[i].last_seen_unix_ms);
-    s->expire_time = identity__timestamp_ms(a, v[i].expire_unix_ms);
+    s->create_time = pbtime_from_us(a, v[i].create_unix_ms * 1000);
+    s->last_seen_time = pbtime_from_us(a, v[i].last_seen_unix_ms * 1000);
+    s->expire_time = pbtime_from_us(a, v[i].expire_unix_ms * 1000);
     s->current = strcmp(v[i].session_id, call->principal.session_id) == 0;
     out->sessions[i] = s;
   }
@@ -390,8 +395,8 @@ void identity_end_session(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   *resp = login__ended(call, 1);
 }
 
-void identity_end_all_sessions(call_t *call, const ProtobufCMessage *req,
-                               ProtobufCMessage **resp, eh_err_t *err) {
+void identity_end_all_sessions(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                               eh_err_t *err) {
   const Ehall__Identity__V1__EndAllSessionsRequest *in =
       (const Ehall__Identity__V1__EndAllSessionsRequest *)req;
   if (!login__user(call, err))
@@ -445,8 +450,8 @@ static void login__anonymous(call_t *call) {
   call->principal.actor = CALL_ANONYMOUS;
 }
 
-bool identity_authenticate(call_t *call, bool is_public, bool first_login_ok,
-                           const char *app_scope, eh_err_t *err) {
+bool identity_authenticate(call_t *call, bool is_public, bool first_login_ok, const char *app_scope,
+                           eh_err_t *err) {
   const char *token = call->authorization;
   login__anonymous(call);
   if (token == NULL || *token == '\0') {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/common/pbtime.h"
 #include "core/common/crypto.h"
 #include "core/common/log.h"
 #include "core/common/text.h"
@@ -55,13 +56,6 @@ static const char *recovery__ip_or_null(const char *ip) {
       return NULL;
   }
   return ip;
-}
-
-static Google__Protobuf__Timestamp *recovery__ts(arena_t *a, int64_t unix_s) {
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  ts->seconds = unix_s;
-  return ts;
 }
 
 /* --- SendEmailCode -------------------------------------------------------------------------- */
@@ -139,7 +133,8 @@ void identity_send_email_code(call_t *call, const ProtobufCMessage *req, Protobu
   Ehall__Identity__V1__SendEmailCodeReply *out = arena_alloc(a, sizeof(*out));
   ehall__identity__v1__send_email_code_reply__init(out);
   out->email_hint = (char *)session_rules_mask_email(a, email);
-  out->expire_time = recovery__ts(a, (int64_t)time(NULL) + call->cfg->email_code_ttl_s);
+  out->expire_time =
+      pbtime_from_us(a, ((int64_t)time(NULL) + call->cfg->email_code_ttl_s) * 1000000);
   *resp = &out->base;
 }
 

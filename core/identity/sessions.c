@@ -5,6 +5,7 @@
  * The token leaves this file once, in identity_session_t.token for the client; Redis only ever
  * sees its SHA-256. Never logs a token, a password, an email or a campus id typed at login.
  */
+#include "core/common/pbtime.h"
 #include "core/identity/sessions.h"
 
 #include <string.h>
@@ -18,21 +19,11 @@
 #include "ehall/identity/v1/identity.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
-#define SESSIONS_TOKEN_BYTES 32     /* 256 random bits */
-#define SESSIONS_ID_BYTES 12        /* the public id: 16 base64url characters */
+#define SESSIONS_TOKEN_BYTES 32 /* 256 random bits */
+#define SESSIONS_ID_BYTES 12    /* the public id: 16 base64url characters */
 #define SESSIONS_DEVICE_CHARS 100
 #define SESSIONS_MP_LIFE_S (30 * 86400) /* mini-program: idle only, capped at 30 days */
 #define SESSIONS_UNIT_SEP "\x1f"
-
-Google__Protobuf__Timestamp *identity__timestamp_ms(arena_t *a, int64_t unix_ms) {
-  if (unix_ms <= 0)
-    return NULL;
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  ts->seconds = unix_ms / 1000;
-  ts->nanos = (int32_t)(unix_ms % 1000) * 1000000;
-  return ts;
-}
 
 static void sessions__hash(const char *token, char out[65]) {
   crypto_sha256_hex(token, strlen(token), out);
@@ -236,9 +227,9 @@ ProtobufCMessage *identity_account_message(call_t *call, const store_account_t *
   }
   m->must_change_password = acct->must_change_password;
   m->wechat_bound = acct->wechat_openid != NULL && *acct->wechat_openid;
-  m->create_time = identity__timestamp_ms(a, acct->create_unix_s * 1000);
-  m->last_login_time = identity__timestamp_ms(a, acct->last_login_unix_s * 1000);
-  m->password_change_time = identity__timestamp_ms(a, acct->password_change_unix_s * 1000);
+  m->create_time = pbtime_from_us(a, acct->create_unix_s * 1000000);
+  m->last_login_time = pbtime_from_us(a, acct->last_login_unix_s * 1000000);
+  m->password_change_time = pbtime_from_us(a, acct->password_change_unix_s * 1000000);
   return &m->base;
 }
 
@@ -247,7 +238,7 @@ ProtobufCMessage *identity_login_reply(call_t *call, const store_account_t *acct
   Ehall__Identity__V1__LoginReply *r = arena_alloc(call->arena, sizeof(*r));
   ehall__identity__v1__login_reply__init(r);
   r->token = (char *)(s->cookie_only ? "" : s->token);
-  r->expire_time = identity__timestamp_ms(call->arena, s->expire_unix_s * 1000);
+  r->expire_time = pbtime_from_us(call->arena, s->expire_unix_s * 1000000);
   r->must_change_password = acct->must_change_password;
   r->account = (Ehall__Identity__V1__Account *)identity_account_message(call, acct, true);
   return &r->base;

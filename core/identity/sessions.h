@@ -52,9 +52,6 @@ bool identity_session_resolve(call_t *call, const char *token, bool *found, eh_e
 /* Forgets an account's login-failure counters (admin unlock). */
 bool identity_throttle_clear(call_t *call, const char *campus_id, eh_err_t *err);
 
-/* A google.protobuf.Timestamp for unix seconds / ms (NULL for 0), owned by call->arena. */
-struct Google__Protobuf__Timestamp;
-struct Google__Protobuf__Timestamp *identity__timestamp_ms(arena_t *a, int64_t unix_ms);
 
 /* Fills an ehall.identity.v1.LoginReply (as ProtobufCMessage) for a new session of acct. */
 ProtobufCMessage *identity_login_reply(call_t *call, const store_account_t *acct,

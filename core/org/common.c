@@ -7,28 +7,8 @@
 #include <string.h>
 
 #include "core/common/crypto.h"
+#include "core/common/pbtime.h"
 #include "core/org/org_internal.h"
-
-Google__Protobuf__Timestamp *org__ts(arena_t *a, int64_t unix_us) {
-  if (unix_us == 0)
-    return NULL;
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  int64_t s = unix_us / 1000000, us = unix_us % 1000000;
-  if (us < 0) {
-    s--;
-    us += 1000000;
-  }
-  ts->seconds = s;
-  ts->nanos = (int32_t)us * 1000;
-  return ts;
-}
-
-int64_t org__ts_us(const Google__Protobuf__Timestamp *ts) {
-  if (ts == NULL)
-    return 0;
-  return ts->seconds * 1000000 + ts->nanos / 1000;
-}
 
 bool org__page_size(int32_t requested, int def, int max, int *out, eh_err_t *err) {
   if (requested < 0)

@@ -12,6 +12,7 @@
 
 #include "core/common/call.h"
 #include "core/common/csv.h"
+#include "core/common/pbtime.h"
 #include "ehall/org/v1/org.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
@@ -23,11 +24,9 @@
 #define ORG_MEMBERS_MAX_BYTES (2u * 1024 * 1024)
 #define ORG_MEMBERS_MAX_ROWS 20000
 
-/* A Timestamp for unix microseconds (NULL for 0), in a. */
-Google__Protobuf__Timestamp *org__ts(arena_t *a, int64_t unix_us);
-
-/* Microseconds since the epoch of a Timestamp (NULL: 0). */
-int64_t org__ts_us(const Google__Protobuf__Timestamp *ts);
+/* Timestamps: pbtime_from_us / pbtime_to_us (core/common/pbtime.h). */
+#define org__ts pbtime_from_us
+#define org__ts_us pbtime_to_us
 
 /* The page size to use: def for 0, max above max; INVALID (field page_size) when negative. */
 bool org__page_size(int32_t requested, int def, int max, int *out, eh_err_t *err);

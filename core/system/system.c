@@ -2,6 +2,7 @@
  * system.c — GetInfo. Load (settings, clock, schema version, pings) → build the reply.
  * Never includes grpc or libpq headers; never writes anything.
  */
+#include "core/common/pbtime.h"
 #include "core/system/system.h"
 
 #include <stdio.h>
@@ -17,14 +18,6 @@
 /* Shown when hall_settings has no row yet (a fresh database before its seed). */
 #define SYSTEM_DEFAULT_NAME "网上办事大厅"
 #define SYSTEM_DEFAULT_NAME_EN "Online Service Hall"
-
-static Google__Protobuf__Timestamp *system__timestamp(arena_t *a, int64_t unix_us) {
-  Google__Protobuf__Timestamp *ts = arena_alloc(a, sizeof(*ts));
-  google__protobuf__timestamp__init(ts);
-  ts->seconds = unix_us / 1000000;
-  ts->nanos = (int32_t)(unix_us % 1000000) * 1000;
-  return ts;
-}
 
 static Ehall__System__V1__Dependency *system__dependency(arena_t *a, const char *name, bool ok,
                                                          const char *version, double latency_ms,
@@ -52,8 +45,8 @@ void system_info_get(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   char pg_version[64] = "", redis_version[64] = "";
   double pg_ms = 0, redis_ms = 0;
   eh_err_t pg_err = EH_ERR_INIT, redis_err = EH_ERR_INIT;
-  bool pg_ok = store_pg_ping(call->pg, call->deadline_ms, pg_version, sizeof(pg_version), &pg_ms,
-                             &pg_err);
+  bool pg_ok =
+      store_pg_ping(call->pg, call->deadline_ms, pg_version, sizeof(pg_version), &pg_ms, &pg_err);
   bool redis_ok =
       store_redis_ping(call->redis, redis_version, sizeof(redis_version), &redis_ms, &redis_err);
 
@@ -62,8 +55,8 @@ void system_info_get(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   info->name = (char *)(st.name ? st.name : SYSTEM_DEFAULT_NAME);
   info->name_en = (char *)(st.name_en ? st.name_en : SYSTEM_DEFAULT_NAME_EN);
   info->version = CORE_VERSION;
-  info->build_time = system__timestamp(a, core_build_time_unix() * 1000000);
-  info->server_time = system__timestamp(a, st.now_unix_us);
+  info->build_time = pbtime_from_us(a, core_build_time_unix() * 1000000);
+  info->server_time = pbtime_from_us(a, st.now_unix_us);
   info->schema_version = schema;
   info->n_dependencies = 2;
   info->dependencies = arena_alloc(a, 2 * sizeof(*info->dependencies));
