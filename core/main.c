@@ -16,6 +16,7 @@
 #include "core/identity/identity.h"
 #include "core/org/org.h"
 #include "core/config.h"
+#include "core/rpc/meta.h"
 #include "core/rpc/server.h"
 #include "core/store/migrate.h"
 #include "core/store/pg.h"
@@ -78,6 +79,12 @@ static int core__serve(core_config_t *cfg) {
   if (!store_migrate_check(pg, cfg->migrations_dir, &err)) {
     LOG_ERROR("core", "refusing to serve: migrations dir=%s status=%s message=\"%s\" detail=%s",
               cfg->migrations_dir, eh_status_name(err.code), err.message_en, err.detail);
+    goto done;
+  }
+  if ((cfg->identity_pepper == NULL || cfg->identity_pepper[0] == '\0') &&
+      !rpc_address_is_loopback(cfg->listen)) {
+    LOG_ERROR("core", "refusing to serve beyond loopback without identity.pepper: set "
+                      "identity.pepper_file (ID-card numbers and email codes are keyed with it)");
     goto done;
   }
   if (!identity_start(cfg, pg, redis)) {

@@ -37,6 +37,10 @@ bool identity_start(const struct core_config *cfg, struct store_pg_pool *pg,
                     struct store_redis_pool *redis);
 void identity_stop(void);
 
+/* The HMAC key of ID-card numbers and email codes: identity.pepper, or (unset: development and
+ * tests only, `serve` refuses it beyond loopback) a fixed key. *len may be NULL. */
+const char *identity_pepper(const struct core_config *cfg, size_t *len);
+
 /* Command-line tools of ehall-core (core/main.c dispatches; they print to stdout/stderr and
  * return the process exit code):
  *   ehall-core import accounts FILE [--dry-run]   (import.c)

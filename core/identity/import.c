@@ -33,26 +33,10 @@
 #define IMPORT_MODULE "identity"
 #define IMPORT_MAX_THREADS 16
 
-/* Used only when identity.pepper is unset (development): HMACs made with it are worthless as
- * protection, so production must set the pepper; a warning says so once. */
-static const char IMPORT_DEV_PEPPER[] = "ehall-development-pepper-not-secret";
-
-static const char *import__pepper(const core_config_t *cfg, size_t *len) {
-  static atomic_bool warned;
-  if (cfg != NULL && cfg->identity_pepper != NULL && cfg->identity_pepper[0] != '\0') {
-    *len = strlen(cfg->identity_pepper);
-    return cfg->identity_pepper;
-  }
-  if (!atomic_exchange(&warned, true))
-    LOG_WARN(IMPORT_MODULE, "identity.pepper is not set: using the fixed development pepper");
-  *len = sizeof(IMPORT_DEV_PEPPER) - 1;
-  return IMPORT_DEV_PEPPER;
-}
-
 /* Hex HMAC-SHA256 of the ID-card number (upper-case X), owned by a. */
 static const char *import__idcard_hmac(arena_t *a, const core_config_t *cfg, const char *id) {
   size_t klen;
-  const char *key = import__pepper(cfg, &klen);
+  const char *key = identity_pepper(cfg, &klen);
   uint8_t mac[CRYPTO_SHA256_LEN];
   crypto_hmac_sha256(key, klen, id, strlen(id), mac);
   char *hex = arena_alloc(a, CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN) + 1);

@@ -115,7 +115,7 @@ void identity_send_email_code(call_t *call, const ProtobufCMessage *req, Protobu
     crypto_random(&r, sizeof(r));
   } while (!recovery_code_from_random(r, code));
   char code_hash[RECOVERY_HASH_HEX_LEN + 1];
-  recovery_code_hash(call->cfg->identity_pepper, me, email, code, code_hash);
+  recovery_code_hash(identity_pepper(call->cfg, NULL), me, email, code, code_hash);
 
   recovery_mail_t mail = {.to = email};
   recovery_code_mail(a, code, call->cfg->email_code_ttl_s, &mail.subject, &mail.body);
@@ -175,7 +175,7 @@ void identity_bind_email(call_t *call, const ProtobufCMessage *req, ProtobufCMes
   }
   int64_t me = call->principal.account_id;
   char code_hash[RECOVERY_HASH_HEX_LEN + 1];
-  recovery_code_hash(call->cfg->identity_pepper, me, email, in->code, code_hash);
+  recovery_code_hash(identity_pepper(call->cfg, NULL), me, email, in->code, code_hash);
   store_code_verdict_t verdict;
   int left = 0;
   if (!store_reset_code_check(a, call->redis, me, code_hash, &verdict, &left, err))

@@ -347,10 +347,19 @@ class CoreGrpcTest(unittest.TestCase):
             self.assertIn(key, out)
 
     def test_refuses_non_loopback_without_tls(self):
-        core = harness.start_core(wait=False, env={"EHALL_CORE_LISTEN": f"0.0.0.0:{harness.free_port()}"})
+        core = harness.start_core(wait=False, env={"EHALL_CORE_LISTEN": f"0.0.0.0:{harness.free_port()}",
+                                                   "EHALL_CORE_IDENTITY_PEPPER": "p" * 32})
         rc = core.proc.wait(timeout=30)
         self.assertNotEqual(rc, 0)
         self.assertIn("TLS", core.log())
+        core.stop()
+
+    def test_refuses_non_loopback_without_pepper(self):
+        """The development key of ID-card HMACs and email codes is for loopback only."""
+        core = harness.start_core(wait=False, env={"EHALL_CORE_LISTEN": f"0.0.0.0:{harness.free_port()}"})
+        rc = core.proc.wait(timeout=30)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("identity.pepper", core.log())
         core.stop()
 
 
