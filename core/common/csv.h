@@ -40,6 +40,11 @@ typedef struct csv_file {
   size_t n_errors, cap_errors;
 } csv_file_t;
 
+/* Reads a whole file for the import commands into a malloc'd buffer (the caller frees it);
+ * stops reading once it holds more than max bytes, so *len > max means "too large". NULL when
+ * the file cannot be opened or read. */
+char *csv_read_file(const char *path, size_t max, size_t *len);
+
 /* Decodes and splits data[0..len). False (with an error on the line at fault) when the file is
  * over max_bytes, not decodable, has an unterminated quote, is empty, has only a header, or has
  * more than max_rows data records. Always fills *out. */

@@ -1,6 +1,8 @@
 /* text.c — UTF-8 and hex digits; must stay allocation-free so any layer may call it. */
 #include "core/common/text.h"
 
+#include <string.h>
+
 size_t text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
   unsigned char b = s[0];
   size_t len;
@@ -53,4 +55,17 @@ int text_hex_value(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+bool text_is_code(const char *s, size_t max) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > max)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '.' || c == '-'))
+      return false;
+  }
+  return true;
 }

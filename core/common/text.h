@@ -1,5 +1,6 @@
 /*
- * text.h — the byte-level text rules every layer shares: UTF-8 (RFC 3629) and hex digits.
+ * text.h — the byte-level text rules every layer shares: UTF-8 (RFC 3629), hex digits and
+ * identifier codes.
  * One implementation, so the gateway, the transcoder and the core agree on what is valid.
  * Pure functions: no allocation, no locale.
  */
@@ -18,6 +19,9 @@ bool text_utf8_valid(const char *s, size_t n);
 
 /* Number of code points in s, or -1 if s is not valid UTF-8. "你好" is 2. */
 long text_utf8_length(const char *s, size_t n);
+
+/* Whether s is 1–max characters of A–Z a–z 0–9 _ . - (campus ids and unit codes). */
+bool text_is_code(const char *s, size_t max);
 
 /* 0–15 for a hex digit (either case), -1 otherwise. */
 int text_hex_value(char c);

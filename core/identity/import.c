@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/common/crypto.h"
+#include "core/common/csv.h"
 #include "core/common/log.h"
 #include "core/config.h"
 #include "core/identity/audit.h"
@@ -246,38 +247,6 @@ void identity_import_accounts(call_t *call, const ProtobufCMessage *req, Protobu
 
 /* ---- the command line ---------------------------------------------------------------------- */
 
-static char *import__read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0 || n > IMPORT_MAX_BYTES)
-      break;
-    if (n == cap) {
-      char *nb = realloc(buf, cap * 2);
-      if (nb == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  bool failed = ferror(f) != 0;
-  fclose(f);
-  if (failed) {
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 int identity_cli_import(const struct core_config *cfg, int argc, char **argv) {
   bool dry_run = false;
   const char *mode = NULL, *path = NULL;
@@ -298,7 +267,7 @@ int identity_cli_import(const struct core_config *cfg, int argc, char **argv) {
   }
   dry_run |= strcmp(mode, "check") == 0;
   size_t len = 0;
-  char *data = import__read_file(path, &len);
+  char *data = csv_read_file(path, IMPORT_MAX_BYTES, &len);
   if (data == NULL) {
     fprintf(stderr, "ehall-core import: cannot read %s\n", path);
     return 2;

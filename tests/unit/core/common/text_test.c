@@ -42,10 +42,23 @@ static void test_hex_value(void) {
   CHECK_INT(text_hex_value('%'), -1);
 }
 
+static void test_is_code(void) {
+  CHECK(text_is_code("2023010001", 32));
+  CHECK(text_is_code("CS.SE-2023_1", 32));
+  CHECK(text_is_code("x", 1));
+  CHECK(!text_is_code("xy", 1));
+  CHECK(!text_is_code("", 32));
+  CHECK(!text_is_code(NULL, 32));
+  CHECK(!text_is_code("a b", 32));
+  CHECK(!text_is_code("计算机", 32));
+  CHECK(!text_is_code("a,b", 32));
+}
+
 int main(void) {
   RUN(test_utf8_valid_and_length);
   RUN(test_utf8_invalid);
   RUN(test_utf8_next);
   RUN(test_hex_value);
+  RUN(test_is_code);
   return test_done();
 }
