@@ -33,6 +33,11 @@ const PAGES = [
   'pages/auth/reset',
   'pages/me/me',
   'pages/me/sessions',
+  'pages/org/units',
+  'pages/org/groups',
+  'pages/org/import',
+  'pages/org/approvers',
+  'pages/org/delegations',
 ]
 const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))
