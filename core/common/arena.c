@@ -123,7 +123,9 @@ char *arena_strndup(arena_t *a, const char *s, size_t n) {
   return d;
 }
 
-char *arena_strdup(arena_t *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+char *arena_strdup(arena_t *a, const char *s) {
+  return arena_strndup(a, s, strlen(s));
+}
 
 char *arena_vprintf(arena_t *a, const char *fmt, va_list ap) {
   va_list cp;
@@ -153,12 +155,62 @@ void arena_cleanup_add(arena_t *a, void (*fn)(void *), void *data) {
   a->cleanups = c;
 }
 
-static void *arena__pb_alloc(void *data, size_t size) { return arena_alloc(data, size); }
-static void arena__pb_free(void *data, void *p) { (void)data, (void)p; }
+static void *arena__pb_alloc(void *data, size_t size) {
+  return arena_alloc(data, size);
+}
+static void arena__pb_free(void *data, void *p) {
+  (void)data, (void)p;
+}
 
 ProtobufCAllocator arena_pb_allocator(arena_t *a) {
   ProtobufCAllocator al = {.alloc = arena__pb_alloc, .free = arena__pb_free, .allocator_data = a};
   return al;
 }
 
-size_t arena_bytes_reserved(const arena_t *a) { return a->reserved; }
+size_t arena_bytes_reserved(const arena_t *a) {
+  return a->reserved;
+}
+
+void arena_buf_reserve(arena_buf_t *b, size_t n) {
+  if (b->p != NULL && b->len + n + 1 <= b->cap)
+    return;
+  size_t cap = b->cap ? b->cap * 2 : 256;
+  while (cap < b->len + n + 1)
+    cap *= 2;
+  char *p = arena_alloc(b->a, cap);
+  if (b->len)
+    memcpy(p, b->p, b->len);
+  p[b->len] = '\0';
+  b->p = p;
+  b->cap = cap;
+}
+
+void arena_buf_put(arena_buf_t *b, const char *s, size_t n) {
+  arena_buf_reserve(b, n);
+  if (n)
+    memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+void arena_buf_putc(arena_buf_t *b, char c) {
+  arena_buf_put(b, &c, 1);
+}
+
+void arena_buf_puts(arena_buf_t *b, const char *s) {
+  arena_buf_put(b, s, strlen(s));
+}
+
+void arena_buf_printf(arena_buf_t *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n <= 0)
+    return;
+  arena_buf_reserve(b, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}

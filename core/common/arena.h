@@ -35,6 +35,21 @@ void *arena_memdup(arena_t *a, const void *p, size_t n);
 char *arena_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena_t *a, const char *fmt, va_list ap);
 
+/* A growing text (or byte) buffer in an arena: start it as {.a = a}; p is NUL-terminated after
+ * every call (NULL until the first), len excludes the NUL. Out of memory aborts, as above. */
+typedef struct arena_buf {
+  arena_t *a;
+  char *p;
+  size_t len, cap;
+} arena_buf_t;
+
+/* Makes room for n more bytes and the NUL. */
+void arena_buf_reserve(arena_buf_t *b, size_t n);
+void arena_buf_put(arena_buf_t *b, const char *s, size_t n);
+void arena_buf_putc(arena_buf_t *b, char c);
+void arena_buf_puts(arena_buf_t *b, const char *s);
+void arena_buf_printf(arena_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Registers fn(data) to run at arena_destroy. */
 void arena_cleanup_add(arena_t *a, void (*fn)(void *data), void *data);
 

@@ -33,24 +33,6 @@ static void *vec_push(arena_t *a, vec_t *v) {
   return p;
 }
 
-typedef struct buf {
-  char *p;
-  size_t n, cap;
-} buf_t;
-
-static void buf_putc(arena_t *a, buf_t *b, char c) {
-  if (b->n + 1 >= b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    char *p = arena_alloc(a, cap);
-    if (b->n)
-      memcpy(p, b->p, b->n);
-    b->p = p;
-    b->cap = cap;
-  }
-  b->p[b->n++] = c;
-  b->p[b->n] = '\0';
-}
-
 void csv_error(csv_file_t *f, int line, const char *column, const char *zh, const char *en) {
   if (f->n_errors == f->cap_errors) {
     size_t cap = f->cap_errors ? f->cap_errors * 2 : 16;
@@ -131,10 +113,8 @@ static bool split(csv_file_t *f, const char *s, size_t n, vec_t *records) {
     r->line = line;
     vec_t fields = {.size = sizeof(const char *)};
     for (;;) {
-      buf_t b = {0};
-      buf_putc(a, &b, 'x'); /* allocate; reset below so "" is a real string */
-      b.n = 0;
-      b.p[0] = '\0';
+      arena_buf_t b = {.a = a};
+      arena_buf_reserve(&b, 0); /* so "" is a real string */
       if (i < n && s[i] == '"') {
         i++;
         for (;;) {
@@ -145,7 +125,7 @@ static bool split(csv_file_t *f, const char *s, size_t n, vec_t *records) {
           }
           if (s[i] == '"') {
             if (i + 1 < n && s[i + 1] == '"') {
-              buf_putc(a, &b, '"');
+              arena_buf_putc(&b, '"');
               i += 2;
               continue;
             }
@@ -154,7 +134,7 @@ static bool split(csv_file_t *f, const char *s, size_t n, vec_t *records) {
           }
           if (s[i] == '\n')
             line++;
-          buf_putc(a, &b, s[i++]);
+          arena_buf_putc(&b, s[i++]);
         }
         if (i < n && s[i] != ',' && s[i] != '\r' && s[i] != '\n') {
           if (!r->bad)
@@ -171,7 +151,7 @@ static bool split(csv_file_t *f, const char *s, size_t n, vec_t *records) {
                       "a field containing quotes must be enclosed in double quotes");
             r->bad = true;
           }
-          buf_putc(a, &b, s[i++]);
+          arena_buf_putc(&b, s[i++]);
         }
       }
       *(const char **)vec_push(a, &fields) = b.p;

@@ -63,36 +63,10 @@ bool mail_enqueue_tx(arena_t *a, store_pg_conn_t *conn, const char *to, const ch
 
 /* --- building the message ------------------------------------------------------------------- */
 
-typedef struct mailer_buf {
-  arena_t *a;
-  char *p;
-  size_t len, cap;
-} mailer_buf_t;
-
-static void mailer__put(mailer_buf_t *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *p = arena_alloc(b->a, cap);
-    if (b->len)
-      memcpy(p, b->p, b->len);
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void mailer__puts(mailer_buf_t *b, const char *s) {
-  mailer__put(b, s, strlen(s));
-}
-
 static const char MAILER_B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Standard padded base64 (RFC 4648 §4), as MIME wants it. */
-static void mailer__b64(mailer_buf_t *b, const unsigned char *s, size_t n) {
+static void mailer__b64(arena_buf_t *b, const unsigned char *s, size_t n) {
   for (size_t i = 0; i < n; i += 3) {
     unsigned v = (unsigned)s[i] << 16;
     if (i + 1 < n)
@@ -101,13 +75,13 @@ static void mailer__b64(mailer_buf_t *b, const unsigned char *s, size_t n) {
       v |= s[i + 2];
     char q[4] = {MAILER_B64[(v >> 18) & 63], MAILER_B64[(v >> 12) & 63],
                  i + 1 < n ? MAILER_B64[(v >> 6) & 63] : '=', i + 2 < n ? MAILER_B64[v & 63] : '='};
-    mailer__put(b, q, 4);
+    arena_buf_put(b, q, 4);
   }
 }
 
 /* A header value as RFC 2047 "B" encoded-words of UTF-8, each at most 75 characters (45 input
  * bytes), cut only between characters, folded onto continuation lines. */
-static void mailer__encoded_words(mailer_buf_t *b, const char *s) {
+static void mailer__encoded_words(arena_buf_t *b, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   size_t n = strlen(s), i = 0;
   bool first = true;
@@ -119,10 +93,10 @@ static void mailer__encoded_words(mailer_buf_t *b, const char *s) {
     if (take == 0)
       take = n - i < 45 ? n - i : 45;
     if (!first)
-      mailer__puts(b, "\r\n ");
-    mailer__puts(b, "=?UTF-8?B?");
+      arena_buf_puts(b, "\r\n ");
+    arena_buf_puts(b, "=?UTF-8?B?");
     mailer__b64(b, p + i, take);
-    mailer__puts(b, "?=");
+    arena_buf_puts(b, "?=");
     first = false;
     i += take;
   }
@@ -137,7 +111,7 @@ static bool mailer__ascii_printable(const char *s) {
 }
 
 /* RFC 5322 date-time in UTC, built by hand so the process locale cannot change it. */
-static void mailer__date(mailer_buf_t *b, time_t t) {
+static void mailer__date(arena_buf_t *b, time_t t) {
   static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -146,25 +120,25 @@ static void mailer__date(mailer_buf_t *b, time_t t) {
   char s[64];
   snprintf(s, sizeof(s), "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
            months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  mailer__puts(b, s);
+  arena_buf_puts(b, s);
 }
 
 /* The whole message with CRLF line ends; the body's line ends are made CRLF before encoding
  * (text/plain's canonical form), then base64 in lines of 76. */
 static const char *mailer__message(arena_t *a, const char *from, const store_mail_t *m,
                                    size_t *len) {
-  mailer_buf_t b = {.a = a};
-  mailer__puts(&b, "Date: ");
+  arena_buf_t b = {.a = a};
+  arena_buf_puts(&b, "Date: ");
   mailer__date(&b, time(NULL));
-  mailer__puts(&b, "\r\nFrom: ");
+  arena_buf_puts(&b, "\r\nFrom: ");
   mailer__encoded_words(&b, MAILER_SENDER_NAME);
-  mailer__puts(&b, " <");
-  mailer__puts(&b, from);
-  mailer__puts(&b, ">\r\nTo: <");
-  mailer__puts(&b, m->to_addr);
-  mailer__puts(&b, ">\r\nSubject: ");
+  arena_buf_puts(&b, " <");
+  arena_buf_puts(&b, from);
+  arena_buf_puts(&b, ">\r\nTo: <");
+  arena_buf_puts(&b, m->to_addr);
+  arena_buf_puts(&b, ">\r\nSubject: ");
   if (mailer__ascii_printable(m->subject))
-    mailer__puts(&b, m->subject);
+    arena_buf_puts(&b, m->subject);
   else
     mailer__encoded_words(&b, m->subject);
   uint8_t rnd[8];
@@ -172,24 +146,24 @@ static const char *mailer__message(arena_t *a, const char *from, const store_mai
   crypto_random(rnd, sizeof(rnd));
   crypto_hex_encode(rnd, sizeof(rnd), rhex);
   const char *at = strchr(from, '@');
-  mailer__puts(&b, arena_printf(a, "\r\nMessage-ID: <%lld.%s@%s>\r\n", (long long)m->id, rhex,
-                                at && at[1] ? at + 1 : "ehall.invalid"));
-  mailer__puts(&b, "MIME-Version: 1.0\r\n"
-                   "Content-Type: text/plain; charset=UTF-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n"
-                   "\r\n");
-  mailer_buf_t body = {.a = a};
+  arena_buf_puts(&b, arena_printf(a, "\r\nMessage-ID: <%lld.%s@%s>\r\n", (long long)m->id, rhex,
+                                  at && at[1] ? at + 1 : "ehall.invalid"));
+  arena_buf_puts(&b, "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=UTF-8\r\n"
+                     "Content-Transfer-Encoding: base64\r\n"
+                     "\r\n");
+  arena_buf_t body = {.a = a};
   for (const char *p = m->body; *p; p++) {
     if (*p == '\n' && (p == m->body || p[-1] != '\r'))
-      mailer__put(&body, "\r\n", 2);
+      arena_buf_put(&body, "\r\n", 2);
     else
-      mailer__put(&body, p, 1);
+      arena_buf_put(&body, p, 1);
   }
-  mailer_buf_t enc = {.a = a};
+  arena_buf_t enc = {.a = a};
   mailer__b64(&enc, (const unsigned char *)(body.p ? body.p : ""), body.len);
   for (size_t i = 0; i < enc.len; i += 76) {
-    mailer__put(&b, enc.p + i, enc.len - i < 76 ? enc.len - i : 76);
-    mailer__puts(&b, "\r\n");
+    arena_buf_put(&b, enc.p + i, enc.len - i < 76 ? enc.len - i : 76);
+    arena_buf_puts(&b, "\r\n");
   }
   *len = b.len;
   return b.p;

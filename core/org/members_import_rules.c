@@ -204,38 +204,11 @@ static int members__entry_cmp(const void *x, const void *y) {
   return strcmp(((const members_entry_t *)x)->campus_id, ((const members_entry_t *)y)->campus_id);
 }
 
-/* A growing text buffer in the arena. */
-typedef struct members_buf {
-  arena_t *a;
-  char *s;
-  size_t len, cap;
-} members_buf_t;
-
-static void members__put(members_buf_t *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 256;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *ns = arena_alloc(b->a, cap);
-    if (b->len)
-      memcpy(ns, b->s, b->len);
-    b->s = ns;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void members__puts(members_buf_t *b, const char *s) {
-  members__put(b, s, strlen(s));
-}
-
-static void members__put_scopes(members_buf_t *b, const char *const *v, size_t n) {
+static void members__put_scopes(arena_buf_t *b, const char *const *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (i)
-      members__puts(b, ";");
-    members__puts(b, v[i]);
+      arena_buf_puts(b, ";");
+    arena_buf_puts(b, v[i]);
   }
 }
 
@@ -289,10 +262,10 @@ void members_diff(arena_t *a, members_file_t *f, const char *group_code,
   qsort(cur, n_current, sizeof(*cur), members__entry_cmp);
 
   out->changes = arena_alloc(a, sizeof(*out->changes) * (n_want + n_current + 1));
-  members_buf_t b = {.a = a};
-  members__puts(&b, "group ");
-  members__puts(&b, group_code);
-  members__puts(&b, "\n");
+  arena_buf_t b = {.a = a};
+  arena_buf_puts(&b, "group ");
+  arena_buf_puts(&b, group_code);
+  arena_buf_puts(&b, "\n");
   size_t i = 0, j = 0;
   while (i < n_want || j < n_current) {
     int c = i == n_want ? 1 : j == n_current ? -1 : strcmp(want[i].campus_id, cur[j].campus_id);
@@ -332,37 +305,37 @@ void members_diff(arena_t *a, members_file_t *f, const char *group_code,
     }
     out->n_changes++;
     static const char *const tag[] = {"", "+", "-", "~"};
-    members__puts(&b, tag[ch->kind]);
-    members__puts(&b, " ");
-    members__puts(&b, ch->campus_id);
-    members__puts(&b, " ");
+    arena_buf_puts(&b, tag[ch->kind]);
+    arena_buf_puts(&b, " ");
+    arena_buf_puts(&b, ch->campus_id);
+    arena_buf_puts(&b, " ");
     members__put_scopes(&b, ch->old_scopes, ch->n_old);
-    members__puts(&b, " > ");
+    arena_buf_puts(&b, " > ");
     members__put_scopes(&b, ch->new_scopes, ch->n_new);
-    members__puts(&b, "\n");
+    arena_buf_puts(&b, "\n");
   }
-  out->canonical = b.s;
+  out->canonical = b.p;
   out->canonical_len = b.len;
 }
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF, or with spaces at either end (the
  * reader trims those otherwise); double the quotes inside. */
-static void members__put_field(members_buf_t *b, const char *s) {
+static void members__put_field(arena_buf_t *b, const char *s) {
   size_t n = strlen(s);
   bool quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
   for (size_t i = 0; i < n && !quote; i++)
     quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
   if (!quote) {
-    members__put(b, s, n);
+    arena_buf_put(b, s, n);
     return;
   }
-  members__puts(b, "\"");
+  arena_buf_puts(b, "\"");
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '"')
-      members__puts(b, "\"");
-    members__put(b, &s[i], 1);
+      arena_buf_puts(b, "\"");
+    arena_buf_put(b, &s[i], 1);
   }
-  members__puts(b, "\"");
+  arena_buf_puts(b, "\"");
 }
 
 const char *members_export_csv(arena_t *a, const members_entry_t *members, size_t n, size_t *len) {
@@ -370,24 +343,24 @@ const char *members_export_csv(arena_t *a, const members_entry_t *members, size_
   if (n)
     memcpy(v, members, sizeof(*v) * n);
   qsort(v, n, sizeof(*v), members__entry_cmp);
-  members_buf_t b = {.a = a};
-  members__puts(&b, "\xEF\xBB\xBF"
-                    "campus_id,name,scopes\r\n");
+  arena_buf_t b = {.a = a};
+  arena_buf_puts(&b, "\xEF\xBB\xBF"
+                     "campus_id,name,scopes\r\n");
   for (size_t i = 0; i < n; i++) {
     const char **sc = arena_alloc(a, sizeof(*sc) * (v[i].n_scopes + 1));
     if (v[i].n_scopes)
       memcpy(sc, v[i].scopes, sizeof(*sc) * v[i].n_scopes);
     size_t k = members_sort_unique(sc, v[i].n_scopes);
     members__put_field(&b, v[i].campus_id);
-    members__puts(&b, ",");
+    arena_buf_puts(&b, ",");
     members__put_field(&b, v[i].name);
-    members__puts(&b, ",");
-    members_buf_t s = {.a = a};
-    members__puts(&s, "");
+    arena_buf_puts(&b, ",");
+    arena_buf_t s = {.a = a};
+    arena_buf_puts(&s, "");
     members__put_scopes(&s, sc, k);
-    members__put_field(&b, s.s);
-    members__puts(&b, "\r\n");
+    members__put_field(&b, s.p);
+    arena_buf_puts(&b, "\r\n");
   }
   *len = b.len;
-  return b.s;
+  return b.p;
 }

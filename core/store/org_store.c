@@ -459,19 +459,24 @@ bool store_org_accounts_unit_tx(arena_t *a, store_pg_conn_t *conn, const char *c
 
 /* ---- department admins ------------------------------------------------------------------- */
 
-bool store_org_unit_admins(arena_t *a, store_pg_conn_t *conn, const char *unit_code,
-                           store_org_admin_t **out, size_t *n, eh_err_t *err) {
-  const char *params[] = {unit_code};
-  store_rows_t *r = store_pg_exec(a, conn, SQL_ORG_ADMINS, 1, params, err);
-  if (r == NULL)
-    return false;
+/* Rows of (campus id, name) as store_org_admin_t; answers how many. */
+static size_t org__people_rows(arena_t *a, store_rows_t *r, store_org_admin_t **out) {
   int rows = store_rows_count(r);
   *out = arena_zalloc(a, (size_t)(rows + 1) * sizeof(**out));
   for (int i = 0; i < rows; i++) {
     (*out)[i].campus_id = store_rows_get(r, i, 0);
     (*out)[i].name = store_rows_get(r, i, 1);
   }
-  *n = (size_t)rows;
+  return (size_t)rows;
+}
+
+bool store_org_unit_admins(arena_t *a, store_pg_conn_t *conn, const char *unit_code,
+                           store_org_admin_t **out, size_t *n, eh_err_t *err) {
+  const char *params[] = {unit_code};
+  store_rows_t *r = store_pg_exec(a, conn, SQL_ORG_ADMINS, 1, params, err);
+  if (r == NULL)
+    return false;
+  *n = org__people_rows(a, r, out);
   return true;
 }
 
@@ -536,12 +541,6 @@ bool store_org_accounts_named(arena_t *a, store_pg_conn_t *conn, const char *con
   store_rows_t *r = store_pg_exec(a, conn, SQL_ORG_ACCOUNTS_NAMED, 1, params, err);
   if (r == NULL)
     return false;
-  int rows = store_rows_count(r);
-  *out = arena_zalloc(a, (size_t)(rows + 1) * sizeof(**out));
-  for (int i = 0; i < rows; i++) {
-    (*out)[i].campus_id = store_rows_get(r, i, 0);
-    (*out)[i].name = store_rows_get(r, i, 1);
-  }
-  *n_out = (size_t)rows;
+  *n_out = org__people_rows(a, r, out);
   return true;
 }

@@ -20,9 +20,9 @@
 #define METRICS_NBUCKETS 13
 #define METRICS_NCODES 17
 
-static const double metrics__buckets[METRICS_NBUCKETS] = {.001, .0025, .005, .01, .025, .05, .1,
-                                                          .25,  .5,    1,    2.5, 5,   INFINITY};
-static const char *const metrics__methods[] = {"GET",   "HEAD",    "POST", "PUT",
+static const double metrics__buckets[METRICS_NBUCKETS] = {.001, .0025, .005, .01, .025, .05,     .1,
+                                                          .25,  .5,    1,    2.5, 5,    INFINITY};
+static const char *const metrics__methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                                "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define METRICS_NMETHODS 8
 
@@ -129,7 +129,8 @@ void metrics_request(metrics_t *m, int thread, size_t label, const char *method,
 hist:
   for (int b = 0; b < METRICS_NBUCKETS; b++)
     if (seconds <= metrics__buckets[b])
-      atomic_fetch_add_explicit(&t->hist[u * METRICS_NBUCKETS + (size_t)b], 1, memory_order_relaxed);
+      atomic_fetch_add_explicit(&t->hist[u * METRICS_NBUCKETS + (size_t)b], 1,
+                                memory_order_relaxed);
   atomic_fetch_add_explicit(&t->sum_us[u], (uint64_t)(seconds * 1e6), memory_order_relaxed);
 }
 
@@ -145,31 +146,6 @@ void metrics_in_flight_add(metrics_t *m, long delta) {
 }
 
 /* A growing buffer in the arena; the text is small (series × threads are summed first). */
-typedef struct metrics_buf {
-  arena_t *a;
-  char *p;
-  size_t len, cap;
-} metrics_buf_t;
-
-static void metrics__printf(metrics_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void metrics__printf(metrics_buf_t *b, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < b->cap - b->len) {
-      b->len += (size_t)n;
-      return;
-    }
-    size_t ncap = b->cap * 2 + (size_t)(n > 0 ? n : 0);
-    char *np = arena_alloc(b->a, ncap);
-    memcpy(np, b->p, b->len);
-    b->p = np;
-    b->cap = ncap;
-  }
-}
-
 /* Label values escape \, " and newline (text format 0.0.4). */
 static const char *metrics__escape(arena_t *a, const char *s) {
   char *o = arena_alloc(a, strlen(s) * 2 + 1), *p = o;
@@ -189,7 +165,8 @@ static const char *metrics__escape(arena_t *a, const char *s) {
 }
 
 char *metrics_render(const metrics_t *m, arena_t *a, size_t *len) {
-  metrics_buf_t b = {a, arena_alloc(a, 4096), 0, 4096};
+  arena_buf_t b = {.a = a};
+  arena_buf_reserve(&b, 4096);
   const char **esc = arena_alloc(a, (m->nuniq ? m->nuniq : 1) * sizeof(char *));
   for (size_t i = 0; i < m->nuniq; i++)
     esc[i] = metrics__escape(a, m->uniq[i]);
@@ -217,21 +194,24 @@ char *metrics_render(const metrics_t *m, arena_t *a, size_t *len) {
       counts[j] += c;
     }
   }
-  metrics__printf(&b, "# HELP ehall_http_requests_total HTTP requests answered, by route template, "
-                      "method and status.\n# TYPE ehall_http_requests_total counter\n");
+  arena_buf_printf(&b,
+                   "# HELP ehall_http_requests_total HTTP requests answered, by route template, "
+                   "method and status.\n# TYPE ehall_http_requests_total counter\n");
   for (size_t j = 0; j < nk; j++) {
     size_t u = (keys[j] >> 13) - 1;
     unsigned meth = (keys[j] >> 10) & 7, status = keys[j] & 1023;
-    metrics__printf(&b, "ehall_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
-                    u < m->nuniq ? esc[u] : "none", metrics__methods[meth], status,
-                    (unsigned long long)counts[j]);
+    arena_buf_printf(&b,
+                     "ehall_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
+                     u < m->nuniq ? esc[u] : "none", metrics__methods[meth], status,
+                     (unsigned long long)counts[j]);
   }
   if (overflow)
-    metrics__printf(&b, "ehall_http_requests_total{route=\"overflow\",method=\"OTHER\",status=\"0\"} %llu\n",
-                    (unsigned long long)overflow);
+    arena_buf_printf(
+        &b, "ehall_http_requests_total{route=\"overflow\",method=\"OTHER\",status=\"0\"} %llu\n",
+        (unsigned long long)overflow);
 
-  metrics__printf(&b, "# HELP ehall_http_request_duration_seconds Time from request start to "
-                      "response start.\n# TYPE ehall_http_request_duration_seconds histogram\n");
+  arena_buf_printf(&b, "# HELP ehall_http_request_duration_seconds Time from request start to "
+                       "response start.\n# TYPE ehall_http_request_duration_seconds histogram\n");
   for (size_t u = 0; u < m->nuniq; u++) {
     uint64_t hb[METRICS_NBUCKETS] = {0}, sum = 0;
     for (int t = 0; t < m->nthreads; t++) {
@@ -244,30 +224,33 @@ char *metrics_render(const metrics_t *m, arena_t *a, size_t *len) {
       continue;
     for (int k = 0; k < METRICS_NBUCKETS; k++) {
       if (k == METRICS_NBUCKETS - 1)
-        metrics__printf(&b, "ehall_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-                        esc[u], (unsigned long long)hb[k]);
+        arena_buf_printf(
+            &b, "ehall_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+            esc[u], (unsigned long long)hb[k]);
       else
-        metrics__printf(&b, "ehall_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                        esc[u], metrics__buckets[k], (unsigned long long)hb[k]);
+        arena_buf_printf(
+            &b, "ehall_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", esc[u],
+            metrics__buckets[k], (unsigned long long)hb[k]);
     }
-    metrics__printf(&b, "ehall_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", esc[u],
-                    (double)sum / 1e6);
-    metrics__printf(&b, "ehall_http_request_duration_seconds_count{route=\"%s\"} %llu\n", esc[u],
-                    (unsigned long long)hb[METRICS_NBUCKETS - 1]);
+    arena_buf_printf(&b, "ehall_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", esc[u],
+                     (double)sum / 1e6);
+    arena_buf_printf(&b, "ehall_http_request_duration_seconds_count{route=\"%s\"} %llu\n", esc[u],
+                     (unsigned long long)hb[METRICS_NBUCKETS - 1]);
   }
 
-  metrics__printf(&b, "# HELP ehall_http_in_flight Requests waiting for the core.\n"
-                      "# TYPE ehall_http_in_flight gauge\nehall_http_in_flight %ld\n",
-                  atomic_load_explicit(&((metrics_t *)m)->in_flight, memory_order_relaxed));
+  arena_buf_printf(&b,
+                   "# HELP ehall_http_in_flight Requests waiting for the core.\n"
+                   "# TYPE ehall_http_in_flight gauge\nehall_http_in_flight %ld\n",
+                   atomic_load_explicit(&((metrics_t *)m)->in_flight, memory_order_relaxed));
 
-  metrics__printf(&b, "# HELP ehall_grpc_errors_total Calls to the core that ended with a non-OK "
-                      "status, by gRPC code.\n# TYPE ehall_grpc_errors_total counter\n");
+  arena_buf_printf(&b, "# HELP ehall_grpc_errors_total Calls to the core that ended with a non-OK "
+                       "status, by gRPC code.\n# TYPE ehall_grpc_errors_total counter\n");
   for (int c = 1; c < METRICS_NCODES; c++) {
     uint64_t n = 0;
     for (int t = 0; t < m->nthreads; t++)
       n += atomic_load_explicit(&m->threads[t].grpc_errors[c], memory_order_relaxed);
     if (n)
-      metrics__printf(&b, "ehall_grpc_errors_total{code=\"%d\"} %llu\n", c, (unsigned long long)n);
+      arena_buf_printf(&b, "ehall_grpc_errors_total{code=\"%d\"} %llu\n", c, (unsigned long long)n);
   }
   *len = b.len;
   return b.p;

@@ -4,44 +4,15 @@ test class gets codes nobody else uses), people placed in units, a group of its 
 through CreateGroup, and Shanghai-time helpers for delegation dates. Not a test file itself.
 """
 import datetime
-import importlib
 import uuid
 
 import grpc
 
 import harness
 from identity_fixtures import bearer, create_account, login, psql
+from org_fixtures import add_person_unit, create_unit, org_modules, university
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))  # no daylight saving since 1991
-
-UNIVERSITY, COLLEGE, DEPARTMENT, MAJOR, CLASS = 1, 2, 3, 4, 5
-
-
-def org_modules():
-    """(org_pb2, org_pb2_grpc)."""
-    harness.grpc_modules()
-    return (importlib.import_module("ehall.org.v1.org_pb2"),
-            importlib.import_module("ehall.org.v1.org_pb2_grpc"))
-
-
-def add_unit(dsn, code, name, kind, parent_code):
-    """Inserts an open unit under parent_code (path = the parent's path and its own id)."""
-    psql(dsn, "WITH n AS (SELECT nextval(pg_get_serial_sequence('org_units', 'id')) AS id)"
-              " INSERT INTO org_units (id, code, name, kind, parent_id, path) OVERRIDING SYSTEM VALUE"
-              " SELECT n.id, :'v1', :'v2', :'v3'::smallint, p.id, p.path || n.id"
-              " FROM n, org_units p WHERE p.code = :'v4'", code, name, kind, parent_code)
-    return code
-
-
-def root_code(dsn):
-    return psql(dsn, "SELECT code FROM org_units WHERE kind = 1 AND closed_at IS NULL")[0][0]
-
-
-def place(dsn, campus_id, unit_code):
-    """campus_id belongs to unit_code from now on (a person_units row)."""
-    psql(dsn, "INSERT INTO person_units (account_id, unit_id)"
-              " SELECT a.id, u.id FROM accounts a, org_units u"
-              " WHERE a.campus_id = :'v1' AND u.code = :'v2'", campus_id, unit_code)
 
 
 class Tree:
@@ -57,16 +28,16 @@ class Tree:
 
     def __init__(self, dsn):
         p = "T" + uuid.uuid4().hex[:8].upper()
-        root = root_code(dsn)
+        root = university(dsn)
         self.prefix = p
-        self.D = add_unit(dsn, p + "-D", "测试处" + p, DEPARTMENT, root)
-        self.E = add_unit(dsn, p + "-E", "另一处" + p, DEPARTMENT, root)
-        self.C = add_unit(dsn, p + "-C", "测试学院" + p, COLLEGE, root)
-        self.M1 = add_unit(dsn, p + "-M1", "专业一" + p, MAJOR, self.C)
-        self.M2 = add_unit(dsn, p + "-M2", "专业二" + p, MAJOR, self.C)
-        self.K1 = add_unit(dsn, p + "-K1", "一班" + p, CLASS, self.M1)
-        self.K2 = add_unit(dsn, p + "-K2", "二班" + p, CLASS, self.M1)
-        self.K3 = add_unit(dsn, p + "-K3", "三班" + p, CLASS, self.M2)
+        self.D = create_unit(dsn, p + "-D", "测试处" + p, "department", root)
+        self.E = create_unit(dsn, p + "-E", "另一处" + p, "department", root)
+        self.C = create_unit(dsn, p + "-C", "测试学院" + p, "college", root)
+        self.M1 = create_unit(dsn, p + "-M1", "专业一" + p, "major", self.C)
+        self.M2 = create_unit(dsn, p + "-M2", "专业二" + p, "major", self.C)
+        self.K1 = create_unit(dsn, p + "-K1", "一班" + p, "class", self.M1)
+        self.K2 = create_unit(dsn, p + "-K2", "二班" + p, "class", self.M1)
+        self.K3 = create_unit(dsn, p + "-K3", "三班" + p, "class", self.M2)
         self.root = root
 
     def retire(self, dsn):
@@ -92,9 +63,9 @@ class Org:
         self._tokens = {}
 
     def close(self):
-        """Ends the people's rows in the private units and closes them: the demo's HR file is
-        the whole tree, and `./dev up` re-imports it, which refuses to close units with people
-        in them. History (group scopes, delegations) stays."""
+        """Ends the people's rows in the private units and closes them, so HR's next import
+        of the whole tree (the demo file) finds no units with people it would have to close.
+        History (group scopes, delegations) stays."""
         self.tree.retire(self.dsn)
         self.channel.close()
 
@@ -102,7 +73,7 @@ class Org:
         """A new account (placed in unit when given); returns its campus id."""
         cid = create_account(self.dsn, roles=roles, kind=kind, name=name, org_unit=org_unit)
         if unit:
-            place(self.dsn, cid, unit)
+            add_person_unit(self.dsn, cid, unit)
         return cid
 
     def md(self, campus_id):
@@ -144,3 +115,13 @@ def shanghai_midnight(d):
 
 def code_of(err):
     return err.code() if isinstance(err, grpc.RpcError) else None
+
+
+class Refusals:
+    """A mixin for unittest.TestCase: refused(code, fn, …) asserts fn raises that status."""
+
+    def refused(self, code, fn, *a, **kw):
+        with self.assertRaises(grpc.RpcError) as cm:
+            fn(*a, **kw)
+        self.assertEqual(cm.exception.code(), code, cm.exception.details())
+        return cm.exception

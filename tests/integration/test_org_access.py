@@ -11,10 +11,10 @@ import unittest
 import grpc
 
 from identity_fixtures import bearer, identity_modules, psql
-from org_group_fixtures import Org
+from org_group_fixtures import Org, Refusals
 
 
-class AccessTest(unittest.TestCase):
+class AccessTest(Refusals, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         o = cls.o = Org()
@@ -34,12 +34,6 @@ class AccessTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.o.close()
-
-    def refused(self, code, fn, *a, **kw):
-        with self.assertRaises(grpc.RpcError) as cm:
-            fn(*a, **kw)
-        self.assertEqual(cm.exception.code(), code, cm.exception.details())
-        return cm.exception
 
     def list_members(self, who, group=None):
         return self.o.groups.ListMembers(self.o.pb.ListMembersRequest(group=group or self.g),

@@ -10,13 +10,13 @@ import unittest
 import grpc
 
 from identity_fixtures import psql
-from org_group_fixtures import Org, shanghai_midnight, shanghai_today
+from org_group_fixtures import Org, Refusals, shanghai_midnight, shanghai_today
 
 ONE_SECOND = datetime.timedelta(seconds=1)
 DAY = datetime.timedelta(days=1)
 
 
-class DelegationTest(unittest.TestCase):
+class DelegationTest(Refusals, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.o = Org()
@@ -39,12 +39,6 @@ class DelegationTest(unittest.TestCase):
         return self.o.delegations.CreateDelegation(self.o.pb.CreateDelegationRequest(
             to_campus_id=to, group=group, start_date=start, end_date=end, reason="出差", **kw),
             metadata=md or self.o.md(frm), timeout=10)
-
-    def refused(self, code, fn, *a, **kw):
-        with self.assertRaises(grpc.RpcError) as cm:
-            fn(*a, **kw)
-        self.assertEqual(cm.exception.code(), code, cm.exception.details())
-        return cm.exception
 
     def who(self, group, at=None):
         r = self.o.resolve(group, unit_code=self.t.K1, at=at)

@@ -10,10 +10,10 @@ import unittest
 import grpc
 
 from identity_fixtures import psql
-from org_group_fixtures import Org
+from org_group_fixtures import Org, Refusals
 
 
-class GroupsTest(unittest.TestCase):
+class GroupsTest(Refusals, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.o = Org()
@@ -22,12 +22,6 @@ class GroupsTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.o.close()
-
-    def refused(self, code, fn, *a, **kw):
-        with self.assertRaises(grpc.RpcError) as cm:
-            fn(*a, **kw)
-        self.assertEqual(cm.exception.code(), code, cm.exception.details())
-        return cm.exception
 
     def members(self, g, **kw):
         return self.o.groups.ListMembers(self.o.pb.ListMembersRequest(group=g, **kw),
@@ -71,8 +65,8 @@ class GroupsTest(unittest.TestCase):
             self.refused(grpc.StatusCode.INVALID_ARGUMENT, o.groups.CreateGroup,
                          pb.CreateGroupRequest(**bad), metadata=o.admin_md, timeout=10)
         closed = self.t.prefix + "-Z"
-        from org_group_fixtures import DEPARTMENT, add_unit
-        add_unit(o.dsn, closed, "已撤销处", DEPARTMENT, self.t.root)
+        from org_fixtures import create_unit
+        create_unit(o.dsn, closed, "已撤销处", "department", self.t.root)
         psql(o.dsn, "UPDATE org_units SET closed_at = now() WHERE code = :'v1'", closed)
         self.refused(grpc.StatusCode.INVALID_ARGUMENT, o.groups.CreateGroup, pb.CreateGroupRequest(
             code="t_closed_owner", name="x", owner_code=closed), metadata=o.admin_md, timeout=10)
@@ -118,8 +112,8 @@ class GroupsTest(unittest.TestCase):
         self.refused(inv, o.add, g, p, "bad code")
         self.refused(inv, o.add, g, p, *[t.K1] * 201)
         closed = t.prefix + "-K9"
-        from org_group_fixtures import CLASS, add_unit
-        add_unit(o.dsn, closed, "撤销班", CLASS, t.M1)
+        from org_fixtures import create_unit
+        create_unit(o.dsn, closed, "撤销班", "class", t.M1)
         psql(o.dsn, "UPDATE org_units SET closed_at = now() WHERE code = :'v1'", closed)
         e = self.refused(inv, o.add, g, p, t.K1, closed)
         self.assertIn(closed, e.details())

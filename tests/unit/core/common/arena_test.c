@@ -106,6 +106,26 @@ static void test_pb_allocator(void) {
   CHECK(1);
 }
 
+static void test_buf(void) {
+  arena_t *a = arena_create(64);
+  arena_buf_t b = {.a = a};
+  arena_buf_reserve(&b, 0);
+  CHECK_STR(b.p, "");
+  arena_buf_puts(&b, "组织");
+  arena_buf_putc(&b, ',');
+  arena_buf_put(&b, "abcdef", 3);
+  arena_buf_printf(&b, "|%d|%s", 42, "x");
+  CHECK_STR(b.p, "组织,abc|42|x");
+  CHECK_INT(b.len, strlen("组织,abc|42|x"));
+  /* Growing well past the first capacity keeps every byte. */
+  for (int i = 0; i < 1000; i++)
+    arena_buf_printf(&b, "%03d", i % 1000);
+  CHECK_INT(b.len, strlen("组织,abc|42|x") + 3000);
+  CHECK(memcmp(b.p + b.len - 6, "998999", 6) == 0);
+  CHECK(b.p[b.len] == '\0');
+  arena_destroy(a);
+}
+
 int main(void) {
   RUN(test_alignment);
   RUN(test_zalloc_and_dup);
@@ -114,5 +134,6 @@ int main(void) {
   RUN(test_cleanups_reverse_order);
   RUN(test_printf);
   RUN(test_pb_allocator);
+  RUN(test_buf);
   return test_done();
 }
