@@ -111,7 +111,7 @@ void org_list_groups(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
     return;
   store_group_t *groups;
   size_t n;
-  if (!store_group_list(a, conn, &groups, &n, err))
+  if (!store_group_list(a, conn, true, &groups, &n, err))
     return;
   bool *managed = arena_alloc(a, sizeof(*managed) * (n + 1));
   if (!org__groups_managed(call, conn, groups, n, managed, err))

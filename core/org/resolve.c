@@ -138,7 +138,7 @@ void org_get_my_approvers(call_t *call, const ProtobufCMessage *req, ProtobufCMe
     return;
   store_group_t *groups;
   size_t n_groups;
-  if (!store_group_list(a, conn, &groups, &n_groups, err))
+  if (!store_group_list(a, conn, false, &groups, &n_groups, err))
     return;
   int64_t now = resolve__now_us();
   Ehall__Org__V1__GetMyApproversReply *out = arena_alloc(a, sizeof(*out));
@@ -200,7 +200,7 @@ void org_list_member_scopes(call_t *call, const ProtobufCMessage *req, ProtobufC
     return;
   store_group_t *groups = NULL;
   size_t n_groups = 0;
-  if (!self && !hall && !store_group_list(a, conn, &groups, &n_groups, err))
+  if (!self && !hall && !store_group_list(a, conn, false, &groups, &n_groups, err))
     return;
   store_group_account_t acc;
   bool found = false;

@@ -14,15 +14,19 @@
 
 #define GROUP_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
+#define GROUP_BASE_COLS                                                                            \
+  "g.id, g.code, g.name, g.name_en, g.description, g.builtin, o.id, o.code, o.name, o.kind,"
 #define GROUP_COLS                                                                                 \
-  "g.id, g.code, g.name, g.name_en, g.description, g.builtin, o.id, o.code, o.name, o.kind,"       \
-  " (SELECT count(DISTINCT s.account_id) FROM group_scopes s"                                      \
-  "  WHERE s.group_id = g.id AND s.valid_to IS NULL)"
+  GROUP_BASE_COLS " (SELECT count(DISTINCT s.account_id) FROM group_scopes s"                      \
+                  "  WHERE s.group_id = g.id AND s.valid_to IS NULL)"
 #define GROUP_FROM " FROM approver_groups g JOIN org_units o ON o.id = g.owner_unit_id"
 
 static const char SQL_GROUP_LIST[] = "SELECT " GROUP_COLS GROUP_FROM " ORDER BY g.code";
+static const char SQL_GROUP_LIST_UNCOUNTED[] =
+    "SELECT " GROUP_BASE_COLS " 0" GROUP_FROM " ORDER BY g.code";
 
-static const char SQL_GROUP_GET[] = "SELECT " GROUP_COLS GROUP_FROM " WHERE g.code = $1";
+/* Loading one group (for an access check or a change) never shows its member count: 0. */
+static const char SQL_GROUP_GET[] = "SELECT " GROUP_BASE_COLS " 0" GROUP_FROM " WHERE g.code = $1";
 
 static const char SQL_GROUP_INSERT[] =
     "WITH g AS (INSERT INTO approver_groups (code, name, name_en, description, owner_unit_id)"
@@ -319,9 +323,10 @@ static const char *group__timestamptz(arena_t *a, int64_t us) {
 
 /* --- groups ------------------------------------------------------------------------------- */
 
-bool store_group_list(arena_t *a, store_pg_conn_t *conn, store_group_t **out, size_t *n,
-                      eh_err_t *err) {
-  store_rows_t *r = store_pg_exec(a, conn, SQL_GROUP_LIST, 0, NULL, err);
+bool store_group_list(arena_t *a, store_pg_conn_t *conn, bool count_members, store_group_t **out,
+                      size_t *n, eh_err_t *err) {
+  store_rows_t *r = store_pg_exec(
+      a, conn, count_members ? SQL_GROUP_LIST : SQL_GROUP_LIST_UNCOUNTED, 0, NULL, err);
   if (r == NULL)
     return false;
   int rows = store_rows_count(r);

@@ -70,9 +70,11 @@ typedef struct store_group_served {
 
 /* --- groups ------------------------------------------------------------------------------ */
 
-/* Every group, by code, with its owner and current member count. */
-bool store_group_list(arena_t *a, store_pg_conn_t *conn, store_group_t **out, size_t *n,
-                      eh_err_t *err);
+/* Every group, by code, with its owner, and its current member count when count_members (else
+ * 0: counting scans every group's scopes). */
+bool store_group_list(arena_t *a, store_pg_conn_t *conn, bool count_members, store_group_t **out,
+                      size_t *n, eh_err_t *err);
+/* One group by code, with its owner; member_count is 0 (not counted). */
 bool store_group_get(arena_t *a, store_pg_conn_t *conn, const char *code, store_group_t *out,
                      bool *found, eh_err_t *err);
 /* ALREADY_EXISTS when the code is taken. */
