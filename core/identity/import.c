@@ -114,12 +114,29 @@ static bool import__hash_all(arena_t *a, hash_job_t *jobs, size_t n, unsigned it
     }
   }
   if (!ok)
-    return eh_err_set(err, EH_DEADLINE, NULL, "导入超时：初始密码计算未能在期限内完成，请改用命令行导入",
+    return eh_err_set(err, EH_DEADLINE, NULL,
+                      "导入超时：初始密码计算未能在期限内完成，请改用命令行导入",
                       "the import ran out of time hashing initial passwords; use the command line");
   return true;
 }
 
 /* ---- the import itself ----------------------------------------------------------------------- */
+
+/* The import's audit row, in the import's transaction: no accounts change unrecorded. */
+typedef struct import_audit {
+  call_t *call;
+  size_t n_rows;
+  const char *encoding;
+} import_audit_t;
+
+static bool import__audit_tx(void *ud, arena_t *a, store_pg_conn_t *conn,
+                             const store_import_counts_t *c, eh_err_t *err) {
+  const import_audit_t *au = ud;
+  const char *detail = arena_printf(
+      a, "{\"rows\":%zu,\"created\":%d,\"updated\":%d,\"unchanged\":%d,\"encoding\":\"%s\"}",
+      au->n_rows, c->created, c->updated, c->unchanged, au->encoding ? au->encoding : "");
+  return audit_append_tx(au->call, a, conn, AUDIT_ACCOUNTS_IMPORT, "accounts", detail, err);
+}
 
 typedef struct import_outcome {
   import_parsed_t parsed;
@@ -183,18 +200,13 @@ static bool import__run(call_t *call, const char *data, size_t len, bool dry_run
     if (rows[i].password_from_idcard)
       rows[i].password_hash = jobs[j++].hash;
 
-  if (!store_account_import(a, call->pg, call->deadline_ms, rows, p->n_rows, &out->counts, err))
+  import_audit_t au = {.call = call, .n_rows = p->n_rows, .encoding = p->encoding};
+  if (!store_account_import(a, call->pg, call->deadline_ms, rows, p->n_rows, import__audit_tx, &au,
+                            &out->counts, err))
     return false;
   out->applied = true;
   LOG_INFO(IMPORT_MODULE, "accounts imported rows=%zu created=%d updated=%d unchanged=%d",
            p->n_rows, out->counts.created, out->counts.updated, out->counts.unchanged);
-  const char *detail = arena_printf(
-      a, "{\"rows\":%zu,\"created\":%d,\"updated\":%d,\"unchanged\":%d,\"encoding\":\"%s\"}",
-      p->n_rows, out->counts.created, out->counts.updated, out->counts.unchanged,
-      p->encoding ? p->encoding : "");
-  eh_err_t aerr = EH_ERR_INIT;
-  /* The accounts are stored: a failing audit write is logged (by audit_append), not undone. */
-  audit_append(call, AUDIT_ACCOUNTS_IMPORT, "accounts", detail, &aerr);
   return true;
 }
 
@@ -260,7 +272,8 @@ int identity_cli_import(const struct core_config *cfg, int argc, char **argv) {
     else
       mode = ""; /* too many words */
   }
-  if (mode == NULL || path == NULL || (strcmp(mode, "accounts") != 0 && strcmp(mode, "check") != 0)) {
+  if (mode == NULL || path == NULL ||
+      (strcmp(mode, "accounts") != 0 && strcmp(mode, "check") != 0)) {
     fprintf(stderr, "usage: ehall-core import accounts FILE [--dry-run]\n"
                     "       ehall-core import check FILE     (report only, store nothing)\n");
     return 2;

@@ -11,13 +11,13 @@
 
 /* Roles come with the account as one text: items "role<US>org_unit" joined by <RS> (control
  * characters never occur in roles or org units: import and the API refuse them). */
-#define ACCOUNT_COLUMNS                                                                           \
-  "a.id, a.campus_id, a.name, a.kind, a.org_unit, coalesce(a.email, ''), a.phone, a.status,"     \
-  " a.password_hash, a.must_change_password, coalesce(a.wechat_openid, ''),"                      \
-  " extract(epoch FROM a.created_at)::bigint,"                                                    \
-  " coalesce(extract(epoch FROM a.last_login_at)::bigint, 0),"                                    \
-  " coalesce(extract(epoch FROM a.password_changed_at)::bigint, 0),"                              \
-  " coalesce((SELECT string_agg(r.role || chr(31) || r.org_unit, chr(30)"                         \
+#define ACCOUNT_COLUMNS                                                                            \
+  "a.id, a.campus_id, a.name, a.kind, a.org_unit, coalesce(a.email, ''), a.phone, a.status,"       \
+  " a.password_hash, a.must_change_password, coalesce(a.wechat_openid, ''),"                       \
+  " extract(epoch FROM a.created_at)::bigint,"                                                     \
+  " coalesce(extract(epoch FROM a.last_login_at)::bigint, 0),"                                     \
+  " coalesce(extract(epoch FROM a.password_changed_at)::bigint, 0),"                               \
+  " coalesce((SELECT string_agg(r.role || chr(31) || r.org_unit, chr(30)"                          \
   " ORDER BY r.role, r.org_unit) FROM account_roles r WHERE r.account_id = a.id), '')"
 
 static const char SQL_ACCOUNT_BY_CAMPUS_ID[] =
@@ -44,6 +44,11 @@ static const char SQL_ACCOUNT_SET_OPENID[] =
     "UPDATE accounts SET wechat_openid = nullif($2, ''), updated_at = now() WHERE id = $1::bigint";
 
 /* Import: the row as it is (locked), then an insert or targeted updates. */
+/* One import at a time (xact lock: PgBouncer-safe): two imports of the same new people would
+ * otherwise race on the unique campus id, and the loser fail with ALREADY_EXISTS. */
+static const char SQL_IMPORT_LOCK[] =
+    "SELECT pg_advisory_xact_lock(hashtext('ehall.accounts.import'))";
+
 static const char SQL_IMPORT_LOAD[] =
     "SELECT a.id, a.name, a.kind, a.org_unit, coalesce(a.email, ''), a.phone, a.status,"
     " a.password_hash, coalesce(a.idcard_hmac, ''), a.password_changed_at IS NULL,"
@@ -62,7 +67,8 @@ static const char SQL_IMPORT_PROFILE[] =
 static const char SQL_IMPORT_CREDENTIALS[] =
     "UPDATE accounts SET password_hash = $2, idcard_hmac = $3, must_change_password = true,"
     " updated_at = now() WHERE id = $1::bigint AND password_changed_at IS NULL";
-static const char SQL_IMPORT_ROLES_CLEAR[] = "DELETE FROM account_roles WHERE account_id = $1::bigint";
+static const char SQL_IMPORT_ROLES_CLEAR[] =
+    "DELETE FROM account_roles WHERE account_id = $1::bigint";
 static const char SQL_IMPORT_ROLE_ADD[] =
     "INSERT INTO account_roles (account_id, role, org_unit) VALUES ($1::bigint, $2, $3)"
     " ON CONFLICT DO NOTHING";
@@ -126,9 +132,8 @@ static bool account_one(arena_t *a, store_pg_conn_t *conn, const char *sql, cons
   return true;
 }
 
-static bool account_lookup(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                           const char *sql, const char *param, store_account_t *out,
-                           eh_err_t *err) {
+static bool account_lookup(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, const char *sql,
+                           const char *param, store_account_t *out, eh_err_t *err) {
   store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
   if (conn == NULL)
     return false;
@@ -191,8 +196,8 @@ bool store_account_set_password_tx(arena_t *a, store_pg_conn_t *conn, int64_t id
   return account_update(a, conn, SQL_ACCOUNT_SET_PASSWORD, 3, params, true, err);
 }
 
-bool store_account_rehash_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
-                             const char *old_hash, const char *new_hash, eh_err_t *err) {
+bool store_account_rehash_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, const char *old_hash,
+                             const char *new_hash, eh_err_t *err) {
   char idbuf[24];
   snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
   const char *params[] = {idbuf, old_hash, new_hash};
@@ -214,8 +219,8 @@ bool store_account_touch_login(arena_t *a, store_pg_pool_t *pool, int64_t deadli
 }
 
 /* A unique violation on `constraint` becomes ALREADY_EXISTS on `field` with these messages. */
-static bool remap_unique(eh_err_t *err, const char *constraint, const char *field,
-                         const char *zh, const char *en) {
+static bool remap_unique(eh_err_t *err, const char *constraint, const char *field, const char *zh,
+                         const char *en) {
   if (!store_pg_err_constraint(err, constraint))
     return false;
   char detail[sizeof(err->detail)];
@@ -238,8 +243,8 @@ bool store_account_set_email_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, c
   return false;
 }
 
-bool store_account_set_openid_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
-                                 const char *openid, eh_err_t *err) {
+bool store_account_set_openid_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, const char *openid,
+                                 eh_err_t *err) {
   char idbuf[24];
   snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
   const char *params[] = {idbuf, openid ? openid : ""};
@@ -256,6 +261,8 @@ typedef struct import_ctx {
   const store_account_import_t *rows;
   size_t n;
   store_import_counts_t counts;
+  store_import_then_fn then;
+  void *then_ud;
   bool preview;      /* roll back after counting */
   bool preview_done; /* every row went through: the rollback is the intended end */
 } import_ctx_t;
@@ -331,7 +338,7 @@ static bool import_one(arena_t *a, store_pg_conn_t *conn, const store_account_im
     return false;
 
   if (store_rows_count(cur) == 0) {
-    const char *p[] = {row->campus_id, row->name, kind,  org, email, phone, status,
+    const char *p[] = {row->campus_id,     row->name,       kind, org, email, phone, status,
                        row->password_hash, row->idcard_hmac};
     store_rows_t *r = store_pg_exec(a, conn, SQL_IMPORT_INSERT, 9, p, err);
     if (r == NULL)
@@ -344,12 +351,11 @@ static bool import_one(arena_t *a, store_pg_conn_t *conn, const store_account_im
 
   const char *idbuf = store_rows_get(cur, 0, 0);
   bool changed = false;
-  bool profile = strcmp(store_rows_get(cur, 0, 1), row->name) != 0 ||
-                 store_rows_int64(cur, 0, 2) != row->kind ||
-                 strcmp(store_rows_get(cur, 0, 3), org) != 0 ||
-                 (*email != '\0' && strcmp(store_rows_get(cur, 0, 4), email) != 0) ||
-                 strcmp(store_rows_get(cur, 0, 5), phone) != 0 ||
-                 store_rows_int64(cur, 0, 6) != row->status;
+  bool profile =
+      strcmp(store_rows_get(cur, 0, 1), row->name) != 0 ||
+      store_rows_int64(cur, 0, 2) != row->kind || strcmp(store_rows_get(cur, 0, 3), org) != 0 ||
+      (*email != '\0' && strcmp(store_rows_get(cur, 0, 4), email) != 0) ||
+      strcmp(store_rows_get(cur, 0, 5), phone) != 0 || store_rows_int64(cur, 0, 6) != row->status;
   if (profile) {
     const char *p[] = {idbuf, row->name, kind, org, email, phone, status};
     if (store_pg_exec(a, conn, SQL_IMPORT_PROFILE, 7, p, err) == NULL)
@@ -384,7 +390,8 @@ static bool import_one(arena_t *a, store_pg_conn_t *conn, const store_account_im
 static bool import_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   import_ctx_t *ctx = ud;
   memset(&ctx->counts, 0, sizeof(ctx->counts)); /* a retried transaction counts afresh */
-  (void)a;
+  if (store_pg_exec(a, conn, SQL_IMPORT_LOCK, 0, NULL, err) == NULL)
+    return false;
   for (size_t i = 0; i < ctx->n; i++) {
     /* One scratch arena per row: up to 100,000 rows must not pile up their results. */
     arena_t *scratch = arena_create(0);
@@ -398,13 +405,13 @@ static bool import_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
     /* Any error makes store_pg_tx roll back (and FAILED_PRECONDITION is never retried). */
     return eh_err_set(err, EH_FAILED_PRECONDITION, NULL, "预览结束", "preview rolled back");
   }
-  return true;
+  return ctx->then == NULL || ctx->then(ctx->then_ud, a, conn, &ctx->counts, err);
 }
 
 bool store_account_import(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                          const store_account_import_t *rows, size_t n,
-                          store_import_counts_t *counts, eh_err_t *err) {
-  import_ctx_t ctx = {.rows = rows, .n = n};
+                          const store_account_import_t *rows, size_t n, store_import_then_fn then,
+                          void *then_ud, store_import_counts_t *counts, eh_err_t *err) {
+  import_ctx_t ctx = {.rows = rows, .n = n, .then = then, .then_ud = then_ud};
   if (!store_pg_tx(a, pool, deadline_ms, import_tx, &ctx, err))
     return false;
   *counts = ctx.counts;

@@ -65,16 +65,16 @@ bool store_account_set_password_tx(arena_t *a, store_pg_conn_t *conn, int64_t id
                                    const char *password_hash, bool must_change, eh_err_t *err);
 /* Only the hash (a legacy or weaker hash upgraded at login): nothing else changes. If the
  * stored hash is no longer old_hash (changed meanwhile) nothing is written and it succeeds. */
-bool store_account_rehash_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
-                             const char *old_hash, const char *new_hash, eh_err_t *err);
+bool store_account_rehash_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, const char *old_hash,
+                             const char *new_hash, eh_err_t *err);
 bool store_account_touch_login(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, int64_t id,
                                eh_err_t *err);
 /* email "" removes it; ALREADY_EXISTS (field "email") if another account has it. */
 bool store_account_set_email_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, const char *email,
                                 eh_err_t *err);
 /* openid "" unbinds; ALREADY_EXISTS if another account has it. */
-bool store_account_set_openid_tx(arena_t *a, store_pg_conn_t *conn, int64_t id,
-                                 const char *openid, eh_err_t *err);
+bool store_account_set_openid_tx(arena_t *a, store_pg_conn_t *conn, int64_t id, const char *openid,
+                                 eh_err_t *err);
 
 /* One account as imported (core/identity/import.c validated it). */
 typedef struct store_account_import {
@@ -100,9 +100,13 @@ typedef struct store_import_counts {
  * keeps the account's bound one. Importing the same file twice changes nothing the second time.
  * A row that collides with another account (email, ID card) fails the whole import with
  * ALREADY_EXISTS naming the row's line and the field. */
+/* then (optional) runs last in the same transaction with the counts, e.g. to write the audit
+ * row: its failure undoes the import. */
+typedef bool (*store_import_then_fn)(void *ud, arena_t *a, store_pg_conn_t *conn,
+                                     const store_import_counts_t *counts, eh_err_t *err);
 bool store_account_import(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                          const store_account_import_t *rows, size_t n,
-                          store_import_counts_t *counts, eh_err_t *err);
+                          const store_account_import_t *rows, size_t n, store_import_then_fn then,
+                          void *then_ud, store_import_counts_t *counts, eh_err_t *err);
 /* The same, rolled back at the end: the counts a real import would give now (dry run). */
 bool store_account_import_preview(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                   const store_account_import_t *rows, size_t n,

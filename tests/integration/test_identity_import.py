@@ -111,6 +111,23 @@ class IdentityImportTest(unittest.TestCase):
         self.assertEqual(rows[0][0], "cli")
         self.assertIn('"unchanged": 3', rows[0][1])
 
+    def test_concurrent_imports_of_the_same_new_people_all_succeed(self):
+        # Two admins (or a retried job) importing the same file at once: one creates, the
+        # others find the accounts there; none fails on the unique campus id.
+        ids = [new_campus_id("c") for _ in range(150)]
+        path = self.write(HEADER + "".join(f"{c},并发{i},student,CS,,,,,{MD5_PASSWORD},\n"
+                                           for i, c in enumerate(ids)))
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda _: self.run_import("accounts", path), range(3)))
+        for rc, out in results:
+            self.assertEqual(rc, 0, out)
+        created = sorted(int(out.split("created: ")[1].split()[0]) for _, out in results)
+        self.assertEqual(created, [0, 0, 150], [out for _, out in results])
+        n = psql(self.dsn, "SELECT count(*) FROM accounts WHERE campus_id = ANY (string_to_array(:'v1', ' '))",
+                 " ".join(ids))
+        self.assertEqual(n[0][0], "150")
+
     def test_gb18030_file(self):
         s, t, x = new_campus_id("s"), new_campus_id("t"), new_campus_id("x")
         evil = "Robert'); DROP TABLE accounts;--"

@@ -50,22 +50,47 @@ static const store_role_t admin_roles_reordered[] = {
 static bool import(arena_t *a, const store_account_import_t *rows, size_t n,
                    store_import_counts_t *c, eh_err_t *err) {
   memset(c, 0, sizeof(*c));
-  return store_account_import(a, pool, deadline(), rows, n, c, err);
+  return store_account_import(a, pool, deadline(), rows, n, NULL, NULL, c, err);
 }
 
 static void test_import_and_lookup(void) {
   arena_t *a = arena_create(0);
   eh_err_t err = EH_ERR_INIT;
   store_account_import_t rows[] = {
-      {.line = 2, .campus_id = "S1", .name = "张三", .org_unit = "CS", .email = "s1@qq.com",
-       .phone = "138", .kind = 1, .status = 1, .roles = student, .n_roles = 1,
+      {.line = 2,
+       .campus_id = "S1",
+       .name = "张三",
+       .org_unit = "CS",
+       .email = "s1@qq.com",
+       .phone = "138",
+       .kind = 1,
+       .status = 1,
+       .roles = student,
+       .n_roles = 1,
        .password_hash = "md5:5f4dcc3b5aa765d61d8327deb882cf99"},
-      {.line = 3, .campus_id = "T1", .name = "李老师", .org_unit = "CS", .email = "",
-       .phone = "", .kind = 2, .status = 1, .roles = admin_roles, .n_roles = 3,
+      {.line = 3,
+       .campus_id = "T1",
+       .name = "李老师",
+       .org_unit = "CS",
+       .email = "",
+       .phone = "",
+       .kind = 2,
+       .status = 1,
+       .roles = admin_roles,
+       .n_roles = 3,
        .password_hash = "sha1:5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8"},
-      {.line = 4, .campus_id = "F1", .name = "新生", .org_unit = "MATH", .email = "",
-       .phone = "", .kind = 1, .status = 1, .roles = student, .n_roles = 1,
-       .password_hash = "pbkdf2-sha256$1000$AAAA$BBBB", .idcard_hmac = "ab12",
+      {.line = 4,
+       .campus_id = "F1",
+       .name = "新生",
+       .org_unit = "MATH",
+       .email = "",
+       .phone = "",
+       .kind = 1,
+       .status = 1,
+       .roles = student,
+       .n_roles = 1,
+       .password_hash = "pbkdf2-sha256$1000$AAAA$BBBB",
+       .idcard_hmac = "ab12",
        .password_from_idcard = true},
   };
   store_import_counts_t c;
@@ -155,9 +180,17 @@ static bool set_pw(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
 static void test_credentials_after_change(void) {
   arena_t *a = arena_create(0);
   eh_err_t err = EH_ERR_INIT;
-  store_account_import_t row = {.line = 2, .campus_id = "S2", .name = "王五", .org_unit = "",
-                                .email = "", .phone = "", .kind = 1, .status = 1,
-                                .roles = student, .n_roles = 1, .password_hash = "md5:aa"};
+  store_account_import_t row = {.line = 2,
+                                .campus_id = "S2",
+                                .name = "王五",
+                                .org_unit = "",
+                                .email = "",
+                                .phone = "",
+                                .kind = 1,
+                                .status = 1,
+                                .roles = student,
+                                .n_roles = 1,
+                                .password_hash = "md5:aa"};
   store_import_counts_t c;
   CHECK(import(a, &row, 1, &c, &err));
   store_account_t acc;
@@ -215,8 +248,7 @@ static void test_updates(void) {
   CHECK(acc.must_change_password); /* a rehash changes nothing else */
   CHECK_INT(acc.password_change_unix_s, 0);
   /* A stale old hash: nothing written, no error. */
-  CHECK(store_pg_tx(a, pool, deadline(), upd, &(upd_args_t){s1.id, "md5:zz", "pbkdf2-x", 0},
-                    &err));
+  CHECK(store_pg_tx(a, pool, deadline(), upd, &(upd_args_t){s1.id, "md5:zz", "pbkdf2-x", 0}, &err));
   CHECK(store_account_by_id(a, pool, deadline(), s1.id, &acc, &err));
   CHECK_STR(acc.password_hash, "pbkdf2-up");
 
@@ -258,10 +290,27 @@ static void test_import_all_or_nothing(void) {
   arena_t *a = arena_create(0);
   eh_err_t err = EH_ERR_INIT;
   store_account_import_t rows[] = {
-      {.line = 2, .campus_id = "N1", .name = "甲", .org_unit = "", .email = "", .phone = "",
-       .kind = 1, .status = 1, .roles = student, .n_roles = 1, .password_hash = "md5:aa"},
-      {.line = 7, .campus_id = "N2", .name = "乙", .org_unit = "", .email = "s1@qq.com",
-       .phone = "", .kind = 1, .status = 1, .roles = student, .n_roles = 1,
+      {.line = 2,
+       .campus_id = "N1",
+       .name = "甲",
+       .org_unit = "",
+       .email = "",
+       .phone = "",
+       .kind = 1,
+       .status = 1,
+       .roles = student,
+       .n_roles = 1,
+       .password_hash = "md5:aa"},
+      {.line = 7,
+       .campus_id = "N2",
+       .name = "乙",
+       .org_unit = "",
+       .email = "s1@qq.com",
+       .phone = "",
+       .kind = 1,
+       .status = 1,
+       .roles = student,
+       .n_roles = 1,
        .password_hash = "md5:aa"},
   };
   store_import_counts_t c;
