@@ -40,11 +40,11 @@ typedef struct call_principal {
   /* CALL_USER */
   int64_t account_id;
   const char *campus_id;
-  const char *session_id;           /* the session's public id (never the token) */
-  unsigned roles;                   /* CALL_ROLE_* */
-  const char *const *admin_units;   /* org unit codes a dept admin administers */
+  const char *session_id;         /* the session's public id (never the token) */
+  unsigned roles;                 /* CALL_ROLE_* */
+  const char *const *admin_units; /* org unit codes a dept admin administers */
   size_t n_admin_units;
-  bool must_change_password;        /* only RPC_METHOD_FIRST_LOGIN_OK methods may run */
+  bool must_change_password; /* only RPC_METHOD_FIRST_LOGIN_OK methods may run */
   /* CALL_APP */
   const char *app_client_id;
   const char *const *scopes;
@@ -52,23 +52,28 @@ typedef struct call_principal {
 } call_principal_t;
 
 typedef struct call {
-  arena_t *arena;             /* destroyed after the reply is sent */
-  const char *method;         /* "/ehall.system.v1.System/GetInfo" */
-  const char *request_id;     /* x-request-id, or one made up by core/rpc */
-  const char *authorization;  /* the token after "Bearer ", or NULL */
-  const char *client_ip;      /* forwarded by a trusted gateway, else the peer's address */
-  bool via_gateway;           /* ehall-gateway made the call for an HTTP client (a browser or
-                               * the mini-program): its secret and x-ehall-via: http */
-  const char *language;       /* "zh-CN" (default) or "en" */
+  arena_t *arena;              /* destroyed after the reply is sent */
+  const char *method;          /* "/ehall.system.v1.System/GetInfo" */
+  const char *request_id;      /* x-request-id, or one made up by core/rpc */
+  const char *authorization;   /* the token after "Bearer ", or NULL */
+  const char *client_ip;       /* forwarded by a trusted gateway, else the peer's address */
+  bool via_gateway;            /* ehall-gateway made the call for an HTTP client (a browser or
+                                * the mini-program): its secret and x-ehall-via: http */
+  const char *language;        /* "zh-CN" (default) or "en" */
   const char *idempotency_key; /* idempotency-key metadata, or NULL */
-  int64_t deadline_ms;        /* CLOCK_MONOTONIC milliseconds; INT64_MAX: none */
-  const char *user_agent;     /* user-agent metadata (the gateway forwards the browser's), or NULL */
+  int64_t deadline_ms;         /* CLOCK_MONOTONIC milliseconds; INT64_MAX: none */
+  const char *user_agent; /* user-agent metadata (the gateway forwards the browser's), or NULL */
   call_principal_t principal; /* filled by the auth gate; actor CALL_ANONYMOUS until then */
   /* Set by a handler that opens or ends the caller's session: core/rpc sends them (on success
    * only) as initial metadata x-ehall-set-session / x-ehall-session-max-age, which the gateway
    * turns into the web app's HttpOnly session cookie. "" with max age 0 clears the cookie. */
   const char *set_session_token;
   int64_t set_session_max_age_s;
+  /* Set (> 0) by a handler whose answer to an anonymous caller is the same for every anonymous
+   * caller: core/rpc sends it (on success only) as initial metadata x-ehall-cache-max-age, and
+   * the gateway may then answer the same anonymous GET from its response cache for that many
+   * seconds, or until the area announces a change (core/catalog/catalog.h). */
+  int32_t cache_public_max_age_s;
   struct store_pg_pool *pg;
   struct store_redis_pool *redis;
   const struct core_config *cfg;

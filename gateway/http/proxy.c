@@ -26,7 +26,7 @@
 #include "gateway/http/cookie.h"
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 struct http_call {
   h2o_multithread_message_t msg; /* first: the queue hands back this pointer */

@@ -15,7 +15,7 @@
 #include "gateway/http/errors.h"
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 const char *http__reason(int status) {
   switch (status) {

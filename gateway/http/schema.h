@@ -8,7 +8,7 @@
 #ifndef EHALL_GATEWAY_HTTP_SCHEMA_H
 #define EHALL_GATEWAY_HTTP_SCHEMA_H
 
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 typedef struct http_schema http_schema_t;
 

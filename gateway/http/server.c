@@ -27,7 +27,7 @@
 #include "gateway/http/errors.h"
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 #include "grpc/health/v1/health.pb-c.h"
 
 __thread http_thread_t *http__self;

@@ -17,7 +17,7 @@
 
 #include "core/common/arena.h"
 #include "core/common/status.h"
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 typedef struct routes routes_t;
 

@@ -1,10 +1,10 @@
 /*
- * transcode_test.c — the proto3 JSON mapping of gateway/transcode, both directions, on the
+ * transcode_test.c — the proto3 JSON mapping of core/common/transcode, both directions, on the
  * test-only Kitchen message (every kind of field) and Presence (explicit presence).
  *
  * Each error case asserts the field path a form would mark. Never depends on servers.
  */
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 #include <math.h>
 #include <stdint.h>

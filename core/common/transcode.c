@@ -12,7 +12,7 @@
  * Known limit: cJSON keeps numbers as doubles, so a 64-bit integer given as a JSON *number*
  * beyond ±2^53 is refused rather than silently rounded; given as a string it is exact.
  */
-#include "gateway/transcode/transcode.h"
+#include "core/common/transcode.h"
 
 #include "core/common/text.h"
 

@@ -1,7 +1,8 @@
 /*
  * transcode.h — JSON ⇄ protobuf-c by descriptor, following the proto3 JSON mapping.
  *
- * No endpoint has JSON code of its own: every body goes through here. Parsing accepts the
+ * No endpoint has JSON code of its own: every gateway body goes through here, and the core
+ * stores JSON documents (catalogue guides) through it. Parsing accepts the
  * lowerCamelCase JSON name and the original field name; prints JSON names; 64-bit integers as
  * strings (numbers accepted on input); enums as names (numbers accepted); bytes as base64;
  * google.protobuf.Timestamp as RFC 3339; Duration as "1.5s"; Struct/Value/ListValue as plain
@@ -10,8 +11,8 @@
  * field's path ("items[2].name") in the error's field violation. Everything is allocated in
  * the arena; nothing is freed on its own.
  */
-#ifndef EHALL_GATEWAY_TRANSCODE_H
-#define EHALL_GATEWAY_TRANSCODE_H
+#ifndef EHALL_COMMON_TRANSCODE_H
+#define EHALL_COMMON_TRANSCODE_H
 
 #include <stdbool.h>
 #include <stddef.h>

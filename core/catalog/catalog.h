@@ -1,0 +1,101 @@
+/*
+ * catalog.h — the service catalogue (服务目录与办事指南, ehall.catalog.v1): published guides read
+ * from an in-process snapshot (read.c, snapshot.c), search over it (search_rules.c, pinyin.c),
+ * people's favourites and recently viewed services (mine.c), and the departments' editing,
+ * versions, diff and publishing (admin.c, guide_rules.c). Handlers have the call_unary_fn
+ * shape (core/common/call.h); core/rpc's method table lists them.
+ *
+ * Access, checked here for every object: published guides are public, except one limited to
+ * an audience, which anyone outside it gets as NOT_FOUND; drafts and versions are seen and
+ * changed by hall admins and the admins (account_roles, read on every call) of the owning unit
+ * or a unit above it; another department's draft answers NOT_FOUND. Every change is audited
+ * (AUDIT_CATALOG_* below) in its own transaction.
+ */
+#ifndef EHALL_CATALOG_CATALOG_H
+#define EHALL_CATALOG_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/common/call.h"
+
+/* Audit actions (stable strings). Targets: "service:<code>", "category:<code>",
+ * "template:<sha256>". */
+#define AUDIT_CATALOG_SERVICE_CREATE "catalog.service.create"
+#define AUDIT_CATALOG_DRAFT_SAVE "catalog.draft.save"
+#define AUDIT_CATALOG_DRAFT_DISCARD "catalog.draft.discard"
+#define AUDIT_CATALOG_PUBLISH "catalog.publish"
+#define AUDIT_CATALOG_UNPUBLISH "catalog.unpublish"
+#define AUDIT_CATALOG_TEMPLATE_UPLOAD "catalog.template.upload"
+#define AUDIT_CATALOG_CATEGORY_SAVE "catalog.category.save"
+
+/* How long the gateway may keep an anonymous caller's answer to a public catalogue read
+ * (call->cache_public_max_age_s). Publishing drops every replica's copies at once (Redis
+ * pub/sub); this bounds them only when that message is lost. */
+#define CATALOG_PUBLIC_MAX_AGE_S 30
+
+/* --- the snapshot's cache (cache.c) --------------------------------------------------------- */
+
+/* After a transaction that changed what the catalogue serves (it bumped catalog_generation to
+ * `generation`) committed: makes this process and every other replica (and every gateway's
+ * response cache) drop what they hold. Redis being down is logged; the others then catch up
+ * within CATALOG_PUBLIC_MAX_AGE_S. Never fails the caller. */
+void catalog_cache_invalidate(call_t *call, int64_t generation);
+
+/* --- ehall.catalog.v1.Catalog (read.c) ------------------------------------------------------- */
+void catalog_get_home(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                      eh_err_t *err);
+void catalog_list_categories(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void catalog_search_services(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void catalog_get_service(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void catalog_record_view(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void catalog_get_template(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+
+/* --- ehall.catalog.v1.MyServices (mine.c) ------------------------------------------------- */
+void catalog_list_favourites(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void catalog_add_favourite(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+void catalog_remove_favourite(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
+void catalog_list_recent(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+
+/* --- ehall.catalog.v1.CatalogAdmin (admin.c) ---------------------------------------------- */
+void catalog_list_managed(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+void catalog_create_service(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                            eh_err_t *err);
+void catalog_save_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                        eh_err_t *err);
+void catalog_discard_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+void catalog_list_versions(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+void catalog_get_version(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void catalog_diff_versions(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+void catalog_publish(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                     eh_err_t *err);
+void catalog_unpublish(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                       eh_err_t *err);
+void catalog_upload_template(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void catalog_save_category(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+
+/* --- `ehall-core import catalog FILE [apply]` (import.c) ------------------------------------ */
+
+/* The demo's and a migration's bulk load: a JSON array of {"code", "ownerUnit", "guide",
+ * "publish": bool} (and {"categories": [...]} entries), each guide validated as SaveDraft
+ * does; creates or updates drafts and publishes them; a second run changes nothing. Prints a
+ * report to stdout; false with err on the first bad entry (nothing applied). */
+bool catalog_import_file(call_t *call, const char *path, bool apply, eh_err_t *err);
+
+#endif
