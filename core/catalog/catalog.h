@@ -92,10 +92,13 @@ void catalog_save_category(call_t *call, const ProtobufCMessage *req, ProtobufCM
 
 /* --- `ehall-core import catalog FILE [apply]` (import.c) ------------------------------------ */
 
-/* The demo's and a migration's bulk load: a JSON array of {"code", "ownerUnit", "guide",
- * "publish": bool} (and {"categories": [...]} entries), each guide validated as SaveDraft
- * does; creates or updates drafts and publishes them; a second run changes nothing. Prints a
- * report to stdout; false with err on the first bad entry (nothing applied). */
+/* The demo's (and an operator's) bulk load: a JSON file {"categories": [Category…],
+ * "services": [{"code", "ownerUnit", "publish": bool, "guide": Guide}…]} (proto3 JSON names).
+ * Every entry is checked as SaveCategory / CreateService / SaveDraft check it; without apply it
+ * only prints what would change; with apply it saves categories, creates services or saves
+ * their drafts where the guide differs from the latest version, and publishes those marked
+ * "publish", all in one transaction (nothing on any error). A second run changes nothing.
+ * Prints its report to stdout. */
 bool catalog_import_file(call_t *call, const char *path, bool apply, eh_err_t *err);
 
 #endif

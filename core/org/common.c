@@ -1,5 +1,5 @@
 /*
- * common.c — the small pieces every org file shares (org_internal.h): timestamps, paging,
+ * common.c — the small pieces every org file shares (org_internal.h): timestamps,
  * import row errors, diff digests, unit refs.
  */
 #include <inttypes.h>
@@ -9,30 +9,6 @@
 #include "core/common/crypto.h"
 #include "core/common/pbtime.h"
 #include "core/org/org_internal.h"
-
-bool org__page_size(int32_t requested, int def, int max, int *out, eh_err_t *err) {
-  if (requested < 0)
-    return eh_err_set(err, EH_INVALID, "page_size", "每页条数不能为负数",
-                      "page_size must not be negative");
-  *out = requested == 0 ? def : (requested > max ? max : requested);
-  return true;
-}
-
-const char *org__page_token(arena_t *a, char prefix, int64_t n) {
-  return arena_printf(a, "%c%" PRId64, prefix, n);
-}
-
-bool org__page_token_parse(const char *token, char prefix, int64_t *out, eh_err_t *err) {
-  *out = 0;
-  if (token == NULL || token[0] == '\0')
-    return true;
-  char *end = NULL;
-  long long v = token[0] == prefix ? strtoll(token + 1, &end, 10) : 0;
-  if (v <= 0 || end == NULL || *end != '\0' || strlen(token) > 21)
-    return eh_err_set(err, EH_INVALID, "page_token", "分页标记无效", "invalid page_token");
-  *out = v;
-  return true;
-}
 
 void org__row_errors(arena_t *a, const call_t *call, const csv_error_t *errors, size_t n,
                      Ehall__Org__V1__ImportRowError ***out, size_t *n_out) {

@@ -12,6 +12,7 @@
 
 #include "core/common/call.h"
 #include "core/common/csv.h"
+#include "core/common/paging.h"
 #include "core/common/pbtime.h"
 #include "ehall/org/v1/org.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
@@ -28,13 +29,10 @@
 #define org__ts pbtime_from_us
 #define org__ts_us pbtime_to_us
 
-/* The page size to use: def for 0, max above max; INVALID (field page_size) when negative. */
-bool org__page_size(int32_t requested, int def, int max, int *out, eh_err_t *err);
-
-/* An opaque page token "<prefix><n>" (n > 0) and its parse; "" or NULL parses to 0. INVALID
- * (field page_token) when malformed. */
-const char *org__page_token(arena_t *a, char prefix, int64_t n);
-bool org__page_token_parse(const char *token, char prefix, int64_t *out, eh_err_t *err);
+/* Paging: core/common/paging.h. */
+#define org__page_size paging_size
+#define org__page_token paging_token
+#define org__page_token_parse paging_token_parse
 
 /* The file's row errors as report messages, reasons in the caller's language. */
 void org__row_errors(arena_t *a, const call_t *call, const csv_error_t *errors, size_t n,

@@ -1,0 +1,62 @@
+/*
+ * common.c — the pieces the catalogue's files share (catalog_internal.h).
+ */
+#include <string.h>
+
+#include "core/catalog/catalog_internal.h"
+#include "core/common/transcode.h"
+
+/* Guides hold no Any and use protoc's derived JSON names, so no schema callbacks. */
+static const transcode_schema_t guide_schema = {0};
+
+char *catalog__guide_to_json(arena_t *a, const Ehall__Catalog__V1__Guide *g, size_t *len,
+                             eh_err_t *err) {
+  Ehall__Catalog__V1__Guide copy = *g;
+  Ehall__Catalog__V1__Template **templates = NULL;
+  if (g->n_templates > 0) {
+    templates = arena_alloc(a, g->n_templates * sizeof *templates);
+    for (size_t i = 0; i < g->n_templates; i++) {
+      Ehall__Catalog__V1__Template *t = arena_alloc(a, sizeof *t);
+      ehall__catalog__v1__template__init(t);
+      t->file_id = g->templates[i]->file_id;
+      t->name = g->templates[i]->name;
+      templates[i] = t;
+    }
+  }
+  copy.templates = templates;
+  return transcode_pb_to_json(a, &guide_schema, &copy.base, len, err);
+}
+
+Ehall__Catalog__V1__Guide *catalog__guide_from_json(arena_t *a, const char *json, size_t len,
+                                                    eh_err_t *err) {
+  eh_err_t perr = EH_ERR_INIT;
+  ProtobufCMessage *m = transcode_json_to_pb(
+      a, &guide_schema, &ehall__catalog__v1__guide__descriptor, json, len, &perr);
+  if (m == NULL) {
+    eh_err_set(err, EH_INTERNAL, NULL, "服务指南数据损坏，请联系管理员",
+               "a stored guide could not be read; please contact the administrator");
+    eh_err_detail(err, "stored guide: %s (%s)", perr.detail[0] ? perr.detail : perr.message_en,
+                  perr.nfields > 0 ? perr.fields[0].field : "");
+    return NULL;
+  }
+  return (Ehall__Catalog__V1__Guide *)m;
+}
+
+const char *catalog__template_url(arena_t *a, const char *file_id, const char *name) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(name);
+  char *enc = arena_alloc(a, n * 3 + 1), *p = enc;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      *p++ = (char)c;
+    } else {
+      *p++ = '%';
+      *p++ = hex[c >> 4];
+      *p++ = hex[c & 15];
+    }
+  }
+  *p = '\0';
+  return arena_printf(a, "/api/v1/catalog/templates/%s/%s", file_id, enc);
+}
