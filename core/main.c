@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "core/catalog/catalog.h"
 #include "core/common/call.h"
 #include "core/common/config.h"
 #include "core/common/log.h"
@@ -37,6 +38,8 @@ static void core__usage(FILE *f) {
           "  import org FILE [apply]  HR's org tree and people's units (CSV): print the diff,\n"
           "                         apply it with \"apply\"\n"
           "  import members GROUP FILE [apply]  an approver group's members (CSV), the same way\n"
+          "  import catalog FILE [apply]  categories and service guides (JSON): print what\n"
+          "                         would change; with apply, store and publish them\n"
           "  audit verify           check the audit log's hash chain; non-zero on a break\n"
           "  --help    print this help\n\n");
   cfg_print_help(f, core_config_table, core_config_table_len, CORE_ENV_PREFIX);
@@ -54,8 +57,7 @@ static int core__migrate(const core_config_t *cfg) {
     fprintf(stderr, "migrate failed: %s\n", err.message_en);
     return 1;
   }
-  printf("applied %d migration%s from %s\n", applied, applied == 1 ? "" : "s",
-         cfg->migrations_dir);
+  printf("applied %d migration%s from %s\n", applied, applied == 1 ? "" : "s", cfg->migrations_dir);
   return 0;
 }
 
@@ -156,8 +158,10 @@ int main(int argc, char **argv) {
   int nwords = 0;
   for (int i = 1; i < nrest; i++)
     words[nwords++] = argv[rest[i]];
-  if (!strcmp(cmd, "import") && nwords > 0 &&
-      (!strcmp(words[0], "org") || !strcmp(words[0], "members"))) {
+  if (!strcmp(cmd, "import") && nwords > 0 && !strcmp(words[0], "catalog")) {
+    rc = catalog_cli_import(&cfg, nwords, words);
+  } else if (!strcmp(cmd, "import") && nwords > 0 &&
+             (!strcmp(words[0], "org") || !strcmp(words[0], "members"))) {
     rc = org_cli_import(&cfg, nwords, words);
   } else if (!strcmp(cmd, "import")) {
     rc = identity_cli_import(&cfg, nwords, words);

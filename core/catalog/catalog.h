@@ -28,6 +28,7 @@
 #define AUDIT_CATALOG_UNPUBLISH "catalog.unpublish"
 #define AUDIT_CATALOG_TEMPLATE_UPLOAD "catalog.template.upload"
 #define AUDIT_CATALOG_CATEGORY_SAVE "catalog.category.save"
+#define AUDIT_CATALOG_IMPORT "catalog.import"
 
 /* How long the gateway may keep an anonymous caller's answer to a public catalogue read
  * (call->cache_public_max_age_s). Publishing drops every replica's copies at once (Redis
@@ -100,5 +101,9 @@ void catalog_save_category(call_t *call, const ProtobufCMessage *req, ProtobufCM
  * "publish", all in one transaction (nothing on any error). A second run changes nothing.
  * Prints its report to stdout. */
 bool catalog_import_file(call_t *call, const char *path, bool apply, eh_err_t *err);
+
+/* The CLI around it: argv is {"catalog", FILE[, "apply"]}. Exit status. */
+struct core_config;
+int catalog_cli_import(const struct core_config *cfg, int argc, char **argv);
 
 #endif

@@ -29,4 +29,17 @@ Ehall__Catalog__V1__Guide *catalog__guide_from_json(arena_t *a, const char *json
 /* "/api/v1/catalog/templates/<file_id>/<name>" with name percent-encoded, in a. */
 const char *catalog__template_url(arena_t *a, const char *file_id, const char *name);
 
+/* A JSON string literal (quoted, escaped) of s, in a: for audit details holding free text. */
+const char *catalog__json_str(arena_t *a, const char *s);
+
+/* True for an English-speaking caller (labels, diff). */
+struct call;
+bool catalog__en(const struct call *call);
+
+/* The Template messages of a guide with their output fields (content type, size, download URL)
+ * filled from what is stored; files not found keep only id and name. */
+struct store_catalog_template_meta;
+void catalog__fill_templates(arena_t *a, Ehall__Catalog__V1__Guide *g,
+                             const struct store_catalog_template_meta *meta, size_t n_meta);
+
 #endif

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "core/catalog/catalog_internal.h"
+#include "core/common/call.h"
 #include "core/common/transcode.h"
+#include "core/store/catalog_store.h"
 
 /* Guides hold no Any and use protoc's derived JSON names, so no schema callbacks. */
 static const transcode_schema_t guide_schema = {0};
@@ -59,4 +61,42 @@ const char *catalog__template_url(arena_t *a, const char *file_id, const char *n
   }
   *p = '\0';
   return arena_printf(a, "/api/v1/catalog/templates/%s/%s", file_id, enc);
+}
+
+const char *catalog__json_str(arena_t *a, const char *s) {
+  arena_buf_t b = {.a = a};
+  arena_buf_putc(&b, '"');
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      arena_buf_putc(&b, '\\');
+      arena_buf_putc(&b, (char)*p);
+    } else if (*p < 0x20) {
+      arena_buf_puts(&b, arena_printf(a, "\\u%04x", *p));
+    } else {
+      arena_buf_putc(&b, (char)*p);
+    }
+  }
+  arena_buf_putc(&b, '"');
+  return b.p;
+}
+
+bool catalog__en(const struct call *call) {
+  return call->language != NULL && strncmp(call->language, "en", 2) == 0;
+}
+
+void catalog__fill_templates(arena_t *a, Ehall__Catalog__V1__Guide *g,
+                             const struct store_catalog_template_meta *meta, size_t n_meta) {
+  for (size_t i = 0; i < g->n_templates; i++) {
+    Ehall__Catalog__V1__Template *t = g->templates[i];
+    if (t->file_id == NULL || t->name == NULL)
+      continue;
+    for (size_t j = 0; j < n_meta; j++) {
+      if (strcmp(meta[j].sha256, t->file_id) != 0)
+        continue;
+      t->content_type = (char *)meta[j].content_type;
+      t->size = meta[j].size;
+      t->download_url = (char *)catalog__template_url(a, t->file_id, t->name);
+      break;
+    }
+  }
 }

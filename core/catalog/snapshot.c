@@ -1,0 +1,188 @@
+/*
+ * snapshot.c — the published catalogue in memory (snapshot.h).
+ *
+ * One current snapshot per process, swapped under `mu`; readers take a reference under `mu`
+ * and drop it when their call ends, so a swap never frees what a reader still uses. Rebuilds
+ * are single-flight (`build_mu`): while one caller builds, others wait for it rather than load
+ * the same rows again, then use its result. A failed build leaves the old snapshot in place
+ * only if it is still at the current generation; otherwise the caller gets the error (never a
+ * guide that was unpublished).
+ */
+#include "core/catalog/snapshot.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/catalog/catalog_internal.h"
+#include "core/common/log.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t build_mu = PTHREAD_MUTEX_INITIALIZER;
+static catalog_snapshot_t *current;
+static int64_t expired_below; /* a snapshot below this generation is stale (under mu) */
+static bool redis_warned;     /* logged once per outage (under mu) */
+
+static void unref(void *p) {
+  catalog_snapshot_t *s = p;
+  pthread_mutex_lock(&mu);
+  bool last = --s->refs == 0;
+  pthread_mutex_unlock(&mu);
+  if (last)
+    arena_destroy(s->arena);
+}
+
+void catalog__snapshot_expire(int64_t generation) {
+  pthread_mutex_lock(&mu);
+  if (generation > expired_below)
+    expired_below = generation;
+  pthread_mutex_unlock(&mu);
+}
+
+/* The generation the catalogue is at: Redis's mirror, else PostgreSQL (and the mirror set). */
+static bool generation_now(call_t *call, int64_t *gen, eh_err_t *err) {
+  eh_err_t rerr = EH_ERR_INIT;
+  *gen = 0;
+  bool redis_ok =
+      call->redis != NULL && store_catalog_redis_generation(call->arena, call->redis, gen, &rerr);
+  pthread_mutex_lock(&mu);
+  bool warn = !redis_ok && call->redis != NULL && !redis_warned;
+  redis_warned = !redis_ok;
+  pthread_mutex_unlock(&mu);
+  if (warn)
+    LOG_WARN(CATALOG_MODULE, "redis unavailable: reading the catalogue generation from "
+                             "PostgreSQL on each call until it is back");
+  if (*gen > 0)
+    return true;
+  if (!store_catalog_generation_get(call->arena, call->pg, call->deadline_ms, gen, err))
+    return false;
+  if (redis_ok) {
+    eh_err_t ignored = EH_ERR_INIT;
+    store_catalog_redis_generation_raise(call->arena, call->redis, *gen, &ignored);
+  }
+  return true;
+}
+
+static int entry_cmp(const void *x, const void *y) {
+  const catalog_entry_t *a = x, *b = y;
+  if (a->hot != b->hot)
+    return a->hot > b->hot ? -1 : 1;
+  if (a->published_us != b->published_us)
+    return a->published_us > b->published_us ? -1 : 1;
+  return strcmp(a->code, b->code);
+}
+
+static catalog_snapshot_t *build(call_t *call, eh_err_t *err) {
+  arena_t *a = arena_create(256 * 1024);
+  catalog_snapshot_t *s = arena_zalloc(a, sizeof *s);
+  s->arena = a;
+  store_catalog_snapshot_rows_t rows;
+  if (!store_catalog_snapshot_load(a, call->pg, call->deadline_ms, &rows, err)) {
+    arena_destroy(a);
+    return NULL;
+  }
+  /* Views live in Redis (lost with it: only the hot order suffers). */
+  const char **view_codes = NULL;
+  int64_t *views = NULL;
+  size_t n_views = 0;
+  eh_err_t verr = EH_ERR_INIT;
+  if (call->redis == NULL ||
+      !store_catalog_redis_views(a, call->redis, &view_codes, &views, &n_views, &verr))
+    n_views = 0;
+  s->generation = rows.generation;
+  s->categories = rows.categories;
+  s->n_categories = rows.n_categories;
+  s->templates = rows.templates;
+  s->n_templates = rows.n_templates;
+  s->entries = arena_zalloc(a, (rows.n_services + 1) * sizeof *s->entries);
+  for (size_t i = 0; i < rows.n_services; i++) {
+    const store_catalog_published_t *p = &rows.services[i];
+    eh_err_t gerr = EH_ERR_INIT;
+    Ehall__Catalog__V1__Guide *g =
+        catalog__guide_from_json(a, p->guide_json, strlen(p->guide_json), &gerr);
+    if (g == NULL) { /* skip one bad document rather than the whole catalogue */
+      LOG_ERROR(CATALOG_MODULE, "published guide unreadable service_id=%lld detail=%s",
+                (long long)p->id, gerr.detail);
+      continue;
+    }
+    catalog__fill_templates(a, g, rows.templates, rows.n_templates);
+    catalog_entry_t *e = &s->entries[s->n++];
+    *e = (catalog_entry_t){.id = p->id,
+                           .code = p->code,
+                           .owner_code = p->owner_code,
+                           .owner_name = p->owner_name,
+                           .owner_name_en = p->owner_name_en,
+                           .version = p->version,
+                           .guide = g,
+                           .published_us = p->published_us,
+                           .applications = p->applications};
+    for (size_t k = 0; k < n_views; k++)
+      if (strcmp(view_codes[k], p->code) == 0)
+        e->views = views[k];
+    e->hot = e->views + 5 * e->applications;
+  }
+  qsort(s->entries, s->n, sizeof *s->entries, entry_cmp);
+  search_doc_t *docs = arena_alloc(a, (s->n + 1) * sizeof *docs);
+  for (size_t i = 0; i < s->n; i++) {
+    const Ehall__Catalog__V1__Guide *g = s->entries[i].guide;
+    docs[i] = (search_doc_t){.name = g->name ? g->name : "",
+                             .name_en = g->name_en ? g->name_en : "",
+                             .keywords = (const char *const *)g->keywords,
+                             .n_keywords = g->n_keywords};
+  }
+  s->index = search_index_build(a, docs, s->n);
+  s->built_ms = call_now_ms();
+  s->refs = 1; /* the process's own reference while it is current */
+  return s;
+}
+
+/* Takes a reference on current if it is fresh for gen. */
+static catalog_snapshot_t *take_fresh(int64_t gen) {
+  pthread_mutex_lock(&mu);
+  catalog_snapshot_t *s = current;
+  bool fresh = s != NULL && s->generation >= gen && s->generation >= expired_below &&
+               call_now_ms() - s->built_ms < CATALOG_SNAPSHOT_MAX_AGE_MS;
+  if (fresh)
+    s->refs++;
+  pthread_mutex_unlock(&mu);
+  return fresh ? s : NULL;
+}
+
+const catalog_snapshot_t *catalog__snapshot(call_t *call, eh_err_t *err) {
+  int64_t gen;
+  if (!generation_now(call, &gen, err))
+    return NULL;
+  catalog_snapshot_t *s = take_fresh(gen);
+  if (s == NULL) {
+    pthread_mutex_lock(&build_mu);
+    s = take_fresh(gen); /* someone built it while we waited */
+    if (s == NULL) {
+      catalog_snapshot_t *built = build(call, err);
+      if (built != NULL) {
+        pthread_mutex_lock(&mu);
+        catalog_snapshot_t *old = current;
+        current = built;
+        built->refs++; /* ours */
+        bool free_old = old != NULL && --old->refs == 0;
+        pthread_mutex_unlock(&mu);
+        if (free_old)
+          arena_destroy(old->arena);
+        s = built;
+      }
+    }
+    pthread_mutex_unlock(&build_mu);
+    if (s == NULL)
+      return NULL;
+  }
+  arena_cleanup_add(call->arena, unref, s);
+  return s;
+}
+
+const catalog_entry_t *catalog__snapshot_find(const catalog_snapshot_t *s, const char *code) {
+  if (code == NULL)
+    return NULL;
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->entries[i].code, code) == 0)
+      return &s->entries[i];
+  return NULL;
+}
