@@ -60,16 +60,19 @@ CREATE TABLE service_versions (
 CREATE UNIQUE INDEX service_versions_one_draft ON service_versions (service_id) WHERE state = 1;
 CREATE UNIQUE INDEX service_versions_one_published ON service_versions (service_id) WHERE state = 2;
 
--- Template files (表格下载), content-addressed: the same bytes are stored once. In PostgreSQL,
--- so a backup of the database holds them (they are small: ≤ 512 KiB each).
+-- Template files (表格下载), content-addressed: a file's id is the SHA-256 of its bytes, stored
+-- once per department that uploaded them (the department's admins may fetch their own files
+-- before any guide offers them). In PostgreSQL, so a backup of the database holds them (they
+-- are small: ≤ 512 KiB each).
 CREATE TABLE service_templates (
-  sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
   content_type text NOT NULL CHECK (char_length(content_type) BETWEEN 1 AND 128),
   size integer NOT NULL CHECK (size BETWEEN 1 AND 524288),
   content bytea NOT NULL CHECK (octet_length(content) = size),
   owner_unit_id bigint NOT NULL REFERENCES org_units (id),
   uploaded_by bigint REFERENCES accounts (id),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (sha256, owner_unit_id)
 );
 
 CREATE TABLE service_favourites (

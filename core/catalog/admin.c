@@ -43,8 +43,11 @@ static bool signed_in(call_t *call, eh_err_t *err) {
                     "only department admins maintain service guides");
 }
 
-/* Loads the service and decides whether the caller may edit it (*svc filled when found). */
-static bool editable(call_t *call, const char *code, store_catalog_service_t *svc, eh_err_t *err) {
+/* Loads the service and decides whether the caller may edit it (*svc filled when found). For
+ * a change (change true) to a published service of someone else's: PERMISSION_DENIED; for
+ * anything else he may not do: NOT_FOUND (drafts and versions are not public). */
+static bool editable(call_t *call, const char *code, bool change, store_catalog_service_t *svc,
+                     eh_err_t *err) {
   if (!signed_in(call, err))
     return false;
   eh_err_t ignored = EH_ERR_INIT;
@@ -65,7 +68,7 @@ static bool editable(call_t *call, const char *code, store_catalog_service_t *sv
     return false;
   if (may)
     return true;
-  if (svc->state == STORE_SERVICE_PUBLISHED)
+  if (change && svc->state == STORE_SERVICE_PUBLISHED)
     return org_denied(err, "只有服务所属部门的管理员可以修改此服务",
                       "only the admins of the service's department may change it");
   return not_found(err);
@@ -286,7 +289,7 @@ void catalog_save_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMess
   const Ehall__Catalog__V1__SaveDraftRequest *in =
       (const Ehall__Catalog__V1__SaveDraftRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, true, &svc, err))
     return;
   if (in->guide == NULL) {
     eh_err_set(err, EH_INVALID, "guide", "请填写服务指南", "the guide is required");
@@ -323,7 +326,7 @@ void catalog_discard_draft(call_t *call, const ProtobufCMessage *req, ProtobufCM
   const Ehall__Catalog__V1__DiscardDraftRequest *in =
       (const Ehall__Catalog__V1__DiscardDraftRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, true, &svc, err))
     return;
   draft_tx_t d = {.call = call, .code = in->code};
   if (!store_pg_tx(call->arena, call->pg, call->deadline_ms, discard_fn, &d, err))
@@ -378,7 +381,7 @@ void catalog_publish(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   const Ehall__Catalog__V1__PublishServiceRequest *in =
       (const Ehall__Catalog__V1__PublishServiceRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, true, &svc, err))
     return;
   if (in->version <= 0) {
     eh_err_set(err, EH_INVALID, "version", "请指明要发布的草稿版本",
@@ -417,7 +420,7 @@ void catalog_unpublish(call_t *call, const ProtobufCMessage *req, ProtobufCMessa
   const Ehall__Catalog__V1__UnpublishServiceRequest *in =
       (const Ehall__Catalog__V1__UnpublishServiceRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, true, &svc, err))
     return;
   const char *reason = in->reason ? in->reason : "";
   long chars = text_utf8_length(reason, strlen(reason));
@@ -459,7 +462,7 @@ void catalog_list_versions(call_t *call, const ProtobufCMessage *req, ProtobufCM
   const Ehall__Catalog__V1__ListVersionsRequest *in =
       (const Ehall__Catalog__V1__ListVersionsRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, false, &svc, err))
     return;
   arena_t *a = call->arena;
   store_pg_conn_t *conn = store_pg_acquire(a, call->pg, call->deadline_ms, err);
@@ -509,7 +512,7 @@ void catalog_get_version(call_t *call, const ProtobufCMessage *req, ProtobufCMes
   const Ehall__Catalog__V1__GetVersionRequest *in =
       (const Ehall__Catalog__V1__GetVersionRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, false, &svc, err))
     return;
   store_pg_conn_t *conn = store_pg_acquire(call->arena, call->pg, call->deadline_ms, err);
   store_catalog_version_t v;
@@ -526,7 +529,7 @@ void catalog_diff_versions(call_t *call, const ProtobufCMessage *req, ProtobufCM
   const Ehall__Catalog__V1__DiffVersionsRequest *in =
       (const Ehall__Catalog__V1__DiffVersionsRequest *)req;
   store_catalog_service_t svc;
-  if (!editable(call, in->code, &svc, err))
+  if (!editable(call, in->code, false, &svc, err))
     return;
   if (in->from <= 0 || in->to <= 0 || in->from == in->to) {
     eh_err_set(err, EH_INVALID, in->from <= 0 ? "from" : "to", "请选择两个不同的版本进行比较",

@@ -394,7 +394,7 @@ void catalog_search_services(call_t *call, const ProtobufCMessage *req, Protobuf
  * ------------------------------------------------------------------------ */
 
 static bool no_such_service(eh_err_t *err) {
-  return eh_err_set(err, EH_NOT_FOUND, "code", "没有这个服务，或您不在它的服务对象之内",
+  return eh_err_set(err, EH_NOT_FOUND, "code", "服务不存在或无权查看",
                     "no such service, or it is not offered to you");
 }
 
@@ -514,8 +514,11 @@ void catalog_get_template(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   }
   /* … or any file of a department the caller administers (the editor's preview). */
   bool may = offered;
-  if (found && !may && !org_caller_admins_unit(call, meta.owner_code, &may, err))
-    return;
+  for (char *owners = found ? arena_strdup(a, meta.owner_code) : NULL, *save = NULL,
+            *unit = owners ? strtok_r(owners, " ", &save) : NULL;
+       unit != NULL && !may; unit = strtok_r(NULL, " ", &save))
+    if (!org_caller_admins_unit(call, unit, &may, err))
+      return;
   if (!found || !may) {
     eh_err_set(err, EH_NOT_FOUND, "file_id", "没有这个文件", "no such file");
     return;

@@ -28,7 +28,9 @@
       "s.published_at") " FROM services s JOIN org_units u ON u.id = s.owner_unit_id "
 
 static const char SQL_SERVICE_GET[] = SERVICE_SELECT "WHERE s.code = $1";
-static const char SQL_SERVICE_GET_LOCK[] = SERVICE_SELECT "WHERE s.code = $1 FOR UPDATE OF s";
+/* Locks first, then reads in a statement of its own: under READ COMMITTED a statement that
+ * waited for the lock would still see the versions as they were when it started. */
+static const char SQL_SERVICE_LOCK[] = "SELECT id FROM services WHERE code = $1 FOR UPDATE";
 
 static const char SQL_SERVICE_INSERT[] =
     "INSERT INTO services (code, owner_unit_id, created_by) VALUES ($1, $2::bigint,"
@@ -95,19 +97,25 @@ static const char SQL_CATEGORY_UPSERT[] =
     " kind = EXCLUDED.kind, name = EXCLUDED.name, name_en = EXCLUDED.name_en,"
     " icon = EXCLUDED.icon, sort_order = EXCLUDED.sort_order, updated_at = now()";
 
+/* One row per file (a file several departments uploaded has one row per department). */
 static const char SQL_TEMPLATES_META[] =
-    "SELECT t.sha256, t.content_type, t.size, u.code FROM service_templates t"
-    " JOIN org_units u ON u.id = t.owner_unit_id WHERE t.sha256 = ANY ($1::text[])";
+    "SELECT DISTINCT ON (t.sha256) t.sha256, t.content_type, t.size, u.code"
+    " FROM service_templates t JOIN org_units u ON u.id = t.owner_unit_id"
+    " WHERE t.sha256 = ANY ($1::text[]) ORDER BY t.sha256, t.created_at";
 static const char SQL_TEMPLATES_ALL_META[] =
-    "SELECT t.sha256, t.content_type, t.size, u.code FROM service_templates t"
-    " JOIN org_units u ON u.id = t.owner_unit_id";
+    "SELECT DISTINCT ON (t.sha256) t.sha256, t.content_type, t.size, u.code"
+    " FROM service_templates t JOIN org_units u ON u.id = t.owner_unit_id"
+    " ORDER BY t.sha256, t.created_at";
 static const char SQL_TEMPLATE_PUT[] =
     "INSERT INTO service_templates (sha256, content_type, size, content, owner_unit_id,"
     " uploaded_by) VALUES ($1, $2, $3::int, decode($4, 'hex'), $5::bigint, nullif($6::bigint, 0))"
-    " ON CONFLICT (sha256) DO NOTHING";
+    " ON CONFLICT (sha256, owner_unit_id) DO NOTHING";
+/* The bytes, with every department that uploaded them (space-separated unit codes). */
 static const char SQL_TEMPLATE_GET[] =
-    "SELECT t.sha256, t.content_type, t.size, u.code, encode(t.content, 'hex')"
-    " FROM service_templates t JOIN org_units u ON u.id = t.owner_unit_id WHERE t.sha256 = $1";
+    "SELECT t.sha256, t.content_type, t.size,"
+    " (SELECT string_agg(u.code, ' ') FROM service_templates x JOIN org_units u"
+    "   ON u.id = x.owner_unit_id WHERE x.sha256 = t.sha256), encode(t.content, 'hex')"
+    " FROM service_templates t WHERE t.sha256 = $1 LIMIT 1";
 
 static const char SQL_PUBLISHED[] =
     "SELECT s.id, s.code, u.code, u.name, u.name_en, v.version, v.guide::text, " TS(
@@ -245,8 +253,15 @@ static bool ids_of(arena_t *a, const store_rows_t *r, int64_t **ids, size_t *n) 
 bool store_catalog_service_get(arena_t *a, store_pg_conn_t *conn, const char *code, bool lock,
                                store_catalog_service_t *out, bool *found, eh_err_t *err) {
   const char *p[] = {code};
-  store_rows_t *r =
-      store_pg_exec(a, conn, lock ? SQL_SERVICE_GET_LOCK : SQL_SERVICE_GET, 1, p, err);
+  *found = false;
+  if (lock) {
+    store_rows_t *l = store_pg_exec(a, conn, SQL_SERVICE_LOCK, 1, p, err);
+    if (l == NULL)
+      return false;
+    if (store_rows_count(l) == 0)
+      return true;
+  }
+  store_rows_t *r = store_pg_exec(a, conn, SQL_SERVICE_GET, 1, p, err);
   if (r == NULL)
     return false;
   *found = store_rows_count(r) == 1;

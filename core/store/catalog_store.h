@@ -124,7 +124,8 @@ bool store_catalog_templates_meta(arena_t *a, store_pg_conn_t *conn, const char 
 bool store_catalog_template_put(arena_t *a, store_pg_conn_t *conn, const char *sha256,
                                 const char *content_type, const uint8_t *data, size_t len,
                                 int64_t owner_id, int64_t account_id, eh_err_t *err);
-/* A file with its bytes. */
+/* A file with its bytes; meta->owner_code lists every department that uploaded it
+ * (space-separated unit codes). */
 bool store_catalog_template_get(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                 const char *sha256, store_catalog_template_meta_t *meta,
                                 const uint8_t **data, size_t *len, bool *found, eh_err_t *err);

@@ -266,6 +266,7 @@ def grpc_modules():
             ours += [os.path.relpath(os.path.join(root, f), os.path.join(REPO, "proto"))
                      for f in files if f.endswith(".proto")]
         protos = sorted(ours) + ["google/api/annotations.proto", "google/api/http.proto",
+                                 "google/api/httpbody.proto",
                                  "google/rpc/status.proto", "google/rpc/error_details.proto",
                                  "grpc/health/v1/health.proto", "grpc/reflection/v1/reflection.proto",
                                  "grpc/reflection/v1alpha/reflection.proto"]
