@@ -13,8 +13,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import { spawnSync } from 'node:child_process'
 import { baseUrl, DESKTOP, openPage, PHONE, saveScreenshot } from './browser.mjs'
+import { box, byId, createAccount as createAccountWith, login as loginWith, noSideScroll, psql } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'Org-e2e#2026'
@@ -30,58 +30,8 @@ const PARENT_MAJOR = 'CS-SE'
 const XSC = 'XSC'
 const GROUP = 'counselor'
 const DEMO_COUNSELOR = '20150012'
-
-const byId = (page, id) => page.locator(`[data-testid="${id}"]`)
-// uni-app's H5 <input> is <uni-input data-testid=…><div><input>.
-const box = (page, id) => page.locator(`[data-testid="${id}"] input`)
-
-function pgDsn() {
-  const dsn = process.env.EHALL_TEST_PG_DSN
-  if (!dsn) {
-    throw new Error(
-      'EHALL_TEST_PG_DSN is not set: ./dev test sets it; against ./dev up load $EHALL_VAR_DIR/test.env ' +
-        '(set -a; . "$EHALL_VAR_DIR/test.env"; set +a)',
-    )
-  }
-  return dsn
-}
-
-// One SQL script on the test database; values are psql variables (:'name'), never spliced in.
-function psql(sql, vars) {
-  const argv = ['-d', pgDsn(), '-qAtX', '-v', 'ON_ERROR_STOP=1']
-  for (const [k, v] of Object.entries(vars)) argv.push('-v', `${k}=${v}`)
-  const r = spawnSync('psql', argv, { input: sql, encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr || r.error}`)
-  return r.stdout.trim()
-}
-
-// Our stored password format (core/identity/password.h), with few iterations: a test account.
-function pbkdf2(password) {
-  const salt = crypto.randomBytes(16)
-  const hash = crypto.pbkdf2Sync(password, salt, 1000, 32, 'sha256')
-  return `pbkdf2-sha256$1000$${salt.toString('base64url')}$${hash.toString('base64url')}`
-}
-
-function createAccount({ campusId, name }, kind, orgUnit, roles) {
-  psql(
-    `INSERT INTO accounts (campus_id, name, kind, org_unit, password_hash, must_change_password)
-       VALUES (:'cid', :'name', :'kind'::smallint, :'unit', :'hash', false);`,
-    { cid: campusId, name, kind, unit: orgUnit, hash: pbkdf2(PASSWORD) },
-  )
-  for (const r of roles) {
-    const [role, unit = ''] = r.split('@')
-    psql(
-      `INSERT INTO account_roles (account_id, role, org_unit)
-         SELECT id, :'role', :'unit' FROM accounts WHERE campus_id = :'cid';`,
-      { cid: campusId, role, unit },
-    )
-  }
-  psql(
-    `INSERT INTO person_units (account_id, unit_id)
-       SELECT a.id, u.id FROM accounts a, org_units u WHERE a.campus_id = :'cid' AND u.code = :'unit';`,
-    { cid: campusId, unit: orgUnit },
-  )
-}
+const createAccount = (who, kind, unit, roles) => createAccountWith(who, kind, unit, roles, PASSWORD)
+const login = (page, who) => loginWith(page, who, PASSWORD)
 
 // A class under an existing major; the path is the parent's plus the new id.
 function createClass({ code, name }) {
@@ -94,22 +44,6 @@ function createClass({ code, name }) {
     { code, name, parent: PARENT_MAJOR },
   )
   assert.equal(psql(`SELECT count(*) FROM org_units WHERE code = :'code';`, { code }), '1', `class ${code} not created`)
-}
-
-async function login(page, { campusId }) {
-  await page.goto(BASE + '/#/pages/auth/login')
-  await byId(page, 'login-form').waitFor({ state: 'visible' })
-  await box(page, 'campus-id').fill(campusId)
-  await box(page, 'password').fill(PASSWORD)
-  await byId(page, 'login-submit').click()
-  await byId(page, 'user-name').waitFor({ state: 'visible' })
-}
-
-async function noSideScroll(page) {
-  const overflow = await page.evaluate(
-    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-  )
-  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`)
 }
 
 // Clicks the primary button of uni-app's H5 modal (uni.showModal).

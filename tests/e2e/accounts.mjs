@@ -1,0 +1,77 @@
+// What the end-to-end tests share beyond the browser (browser.mjs): selectors by data-testid,
+// the test database (EHALL_TEST_PG_DSN, from ./dev test or $EHALL_VAR_DIR/test.env) reached
+// through psql with variables (never spliced into SQL), accounts of the run's own with a
+// password that need not be changed, logging in through the login page, and a layout check.
+import assert from 'node:assert/strict'
+import crypto from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { baseUrl } from './browser.mjs'
+
+export const byId = (page, id) => page.locator(`[data-testid="${id}"]`)
+// uni-app's H5 <input> is <uni-input data-testid=…><div><input>.
+export const box = (page, id) => page.locator(`[data-testid="${id}"] input`)
+
+export function pgDsn() {
+  const dsn = process.env.EHALL_TEST_PG_DSN
+  if (!dsn) {
+    throw new Error(
+      'EHALL_TEST_PG_DSN is not set: ./dev test sets it; against ./dev up load $EHALL_VAR_DIR/test.env ' +
+        '(set -a; . "$EHALL_VAR_DIR/test.env"; set +a)',
+    )
+  }
+  return dsn
+}
+
+// One SQL script on the test database; values are psql variables (:'name'), never spliced in.
+export function psql(sql, vars) {
+  const argv = ['-d', pgDsn(), '-qAtX', '-v', 'ON_ERROR_STOP=1']
+  for (const [k, v] of Object.entries(vars)) argv.push('-v', `${k}=${v}`)
+  const r = spawnSync('psql', argv, { input: sql, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr || r.error}`)
+  return r.stdout.trim()
+}
+
+// Our stored password format (core/identity/password.h), with few iterations: a test account.
+export function pbkdf2(password) {
+  const salt = crypto.randomBytes(16)
+  const hash = crypto.pbkdf2Sync(password, salt, 1000, 32, 'sha256')
+  return `pbkdf2-sha256$1000$${salt.toString('base64url')}$${hash.toString('base64url')}`
+}
+
+// An active account in orgUnit with roles ("staff", "dept_admin@XSC" …) and that password.
+export function createAccount({ campusId, name }, kind, orgUnit, roles, password) {
+  psql(
+    `INSERT INTO accounts (campus_id, name, kind, org_unit, password_hash, must_change_password)
+       VALUES (:'cid', :'name', :'kind'::smallint, :'unit', :'hash', false);`,
+    { cid: campusId, name, kind, unit: orgUnit, hash: pbkdf2(password) },
+  )
+  for (const r of roles) {
+    const [role, unit = ''] = r.split('@')
+    psql(
+      `INSERT INTO account_roles (account_id, role, org_unit)
+         SELECT id, :'role', :'unit' FROM accounts WHERE campus_id = :'cid';`,
+      { cid: campusId, role, unit },
+    )
+  }
+  psql(
+    `INSERT INTO person_units (account_id, unit_id)
+       SELECT a.id, u.id FROM accounts a, org_units u WHERE a.campus_id = :'cid' AND u.code = :'unit';`,
+    { cid: campusId, unit: orgUnit },
+  )
+}
+
+export async function login(page, { campusId }, password) {
+  await page.goto(baseUrl() + '/#/pages/auth/login')
+  await byId(page, 'login-form').waitFor({ state: 'visible' })
+  await box(page, 'campus-id').fill(campusId)
+  await box(page, 'password').fill(password)
+  await byId(page, 'login-submit').click()
+  await byId(page, 'user-name').waitFor({ state: 'visible' })
+}
+
+export async function noSideScroll(page) {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  )
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`)
+}
