@@ -38,6 +38,12 @@ const PAGES = [
   'pages/org/import',
   'pages/org/approvers',
   'pages/org/delegations',
+  'pages/catalog/home',
+  'pages/catalog/search',
+  'pages/catalog/service',
+  'pages/catalog/mine',
+  'pages/catalog/admin',
+  'pages/catalog/editor',
 ]
 const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))
