@@ -27,6 +27,7 @@
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
 #include "core/common/transcode.h"
+#include "google/api/httpbody.pb-c.h"
 
 struct http_call {
   h2o_multithread_message_t msg; /* first: the queue hands back this pointer */
@@ -178,6 +179,20 @@ static void http__set_session_cookies(http_req_t *hr, const client_result_t *res
                  H2O_STRLIT("no-store"), 0);
 }
 
+/* A method answering google.api.HttpBody (a file: a guide's template, later a calendar file):
+ * its bytes as they are, as a download (Content-Disposition: attachment; with the nosniff every
+ * answer carries, a browser never renders an uploaded file as one of our pages). */
+static void http__send_http_body(http_req_t *hr, const Google__Api__HttpBody *b) {
+  const char *ct = b->content_type != NULL && b->content_type[0] != '\0'
+                       ? b->content_type
+                       : "application/octet-stream";
+  for (const char *p = ct; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      ct = "application/octet-stream";
+  http__header(hr->req, "content-disposition", "attachment");
+  http__send(hr, 200, ct, (const char *)b->data.data, b->data.len);
+}
+
 static void http__finish_api(http_req_t *hr, const route_method_t *route, client_result_t *res) {
   http_server_t *s = hr->t->srv;
   const transcode_schema_t *schema = http_schema_get(s->schema);
@@ -220,14 +235,19 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
     HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
     return;
   }
+  if (strcmp(route->output->name, "google.api.HttpBody") == 0) {
+    http__send_http_body(hr, (const Google__Api__HttpBody *)out);
+    return;
+  }
   const ProtobufCMessage *body = out;
   if (route->response_body != NULL && strcmp(route->response_body, "*") != 0) {
     body = http__sub_message(out, route->response_body);
     if (body == NULL)
-      body = transcode_message_new(hr->arena,
-                                   transcode_field_at(schema, route->output, route->response_body)
-                                       ? transcode_field_at(schema, route->output, route->response_body)->descriptor
-                                       : route->output);
+      body = transcode_message_new(
+          hr->arena,
+          transcode_field_at(schema, route->output, route->response_body)
+              ? transcode_field_at(schema, route->output, route->response_body)->descriptor
+              : route->output);
   }
   eh_err_t err = EH_ERR_INIT;
   size_t len = 0;

@@ -263,6 +263,16 @@ class CatalogAdminTest(Refusals, unittest.TestCase):
         body = c.catalog.GetTemplate(pb.GetTemplateRequest(file_id=up.file_id, name="申请表.pdf"),
                                      timeout=10)
         self.assertEqual((body.content_type, body.data), ("application/pdf", OK_PDF))
+        # Over HTTP the file comes as itself, a download, never sniffed into a page.
+        url = harness.env("EHALL_TEST_GATEWAY_URL")
+        st, h, data = harness.http("GET", url + t.download_url)
+        self.assertEqual((st, data), (200, OK_PDF))
+        self.assertEqual(h["content-type"], "application/pdf")
+        self.assertEqual(h["content-disposition"], "attachment")
+        self.assertEqual(h["x-content-type-options"], "nosniff")
+        st, h, data = harness.http("GET", f"{url}/api/v1/catalog/templates/{'0' * 64}/x.pdf")
+        self.assertEqual(st, 404)
+        self.assertIn("application/json", h["content-type"])
         # A file no published guide offers: only its department's admins may fetch it.
         other = c.admin.UploadTemplate(pb.UploadTemplateRequest(
             owner_unit=c.tree.D, name="草稿附件.docx", content=b"PK\x03\x04 draft only"),
