@@ -16,7 +16,9 @@
 #include "gateway/client/client.h"
 #include "gateway/http/http.h"
 #include "gateway/routes/routes.h"
+#include "gateway/http/cache.h"
 #include "gateway/services.h"
+#include "core/store/redis_sub.h"
 
 extern const unsigned char ehall_descriptor_set[];
 extern const size_t ehall_descriptor_set_len;
@@ -44,6 +46,9 @@ typedef struct gateway_config {
   long shutdown_grace_ms;
   long health_watch_backoff_max_ms;
   bool cookie_secure;
+  char *redis_host;
+  long redis_port;
+  long cache_max_bytes;
 } gateway_config_t;
 
 #define O(f) offsetof(gateway_config_t, f)
@@ -65,7 +70,8 @@ static const cfg_entry_t gateway_cfg[] = {
     {"timeout.body_ms", CFG_INT, O(timeout_body_ms), 10, 3600000, "30000",
      "time allowed for an HTTP/1 body after its head (408 after it); HTTP/2 idle timeout", 0},
     {"deadline_ms", CFG_INT, O(deadline_ms), 1, 600000, "5000", "deadline of every gRPC call", 0},
-    {"cors.origins", CFG_STRING, O(cors_origins), 0, 0, NULL, "comma-separated allowed CORS origins", 0},
+    {"cors.origins", CFG_STRING, O(cors_origins), 0, 0, NULL,
+     "comma-separated allowed CORS origins", 0},
     {"log.level", CFG_STRING, O(log_level), 0, 0, "info", "debug, info, warn or error", 0},
     {"log.json", CFG_BOOL, O(log_json), 0, 0, "false", "log as JSON lines", 0},
     {"access_log", CFG_BOOL, O(access_log), 0, 0, "true", "one log line per request", 0},
@@ -73,12 +79,33 @@ static const cfg_entry_t gateway_cfg[] = {
      "on SIGTERM, how long requests in flight may take to finish", 0},
     {"health.watch_backoff_max_ms", CFG_INT, O(health_watch_backoff_max_ms), 100, 600000, "2000",
      "/healthz follows the core's health Watch stream; after it breaks it is re-opened after "
-     "100 ms, doubling up to this", 0},
+     "100 ms, doubling up to this",
+     0},
     {"cookie.secure", CFG_BOOL, O(cookie_secure), 0, 0, "false",
      "the site is served over HTTPS: the web session and CSRF cookies get the Secure attribute", 0},
+    {"redis.host", CFG_STRING, O(redis_host), 0, 0, NULL,
+     "Redis whose ehall:cache:invalidate channel says when cached answers change; unset: no "
+     "response cache",
+     0},
+    {"redis.port", CFG_INT, O(redis_port), 1, 65535, "6379", "Redis port", 0},
+    {"cache.max_bytes", CFG_INT, O(cache_max_bytes), 0, 1L << 32, "33554432",
+     "memory for cached public answers (anonymous catalogue reads); 0: no response cache", 0},
 };
 #undef O
 #define GATEWAY_NCFG (sizeof(gateway_cfg) / sizeof(gateway_cfg[0]))
+
+/* The subscriber's thread: every message, and every loss or gain of the subscription, drops
+ * what the response cache holds (cache.h). */
+static void gateway__on_invalidate(void *ud, bool subscribed, const char *message) {
+  http_cache_t *cache = ud;
+  if (message == NULL) {
+    http_cache_set_live(cache, subscribed);
+    LOG_INFO("gateway", "response cache %s",
+             subscribed ? "live (subscribed)" : "off (no subscription)");
+  } else {
+    http_cache_invalidate(cache);
+  }
+}
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
@@ -91,7 +118,8 @@ int main(int argc, char **argv) {
   gateway_config_t cfg = {0};
   eh_err_t err = EH_ERR_INIT;
   int rest[64], nrest = 0;
-  if (!cfg_load(gateway_cfg, GATEWAY_NCFG, &cfg, "EHALL_GATEWAY_", argc, argv, rest, &nrest, &err)) {
+  if (!cfg_load(gateway_cfg, GATEWAY_NCFG, &cfg, "EHALL_GATEWAY_", argc, argv, rest, &nrest,
+                &err)) {
     fprintf(stderr, "ehall-gateway: %s (%s)\n", err.message_en, err.message);
     return 2;
   }
@@ -120,6 +148,8 @@ int main(int argc, char **argv) {
                                    gateway_services_count, &err);
   client_pool_t *client = NULL;
   http_server_t *srv = NULL;
+  http_cache_t *cache = NULL;
+  store_redis_sub_t *sub = NULL;
   if (routes == NULL) {
     LOG_ERROR("gateway", "routes failed: %s detail=%s", err.message_en, err.detail);
     goto done;
@@ -132,6 +162,12 @@ int main(int argc, char **argv) {
   if (client == NULL) {
     LOG_ERROR("gateway", "gRPC client failed: %s", err.message_en);
     goto done;
+  }
+  /* The response cache lives only while subscribed to the invalidation channel (cache.h). */
+  if (cfg.redis_host != NULL && cfg.redis_host[0] != '\0' && cfg.cache_max_bytes > 0) {
+    cache = http_cache_create((size_t)cfg.cache_max_bytes);
+    sub = store_redis_sub_start(cfg.redis_host, (int)cfg.redis_port, "ehall:cache:invalidate",
+                                gateway__on_invalidate, cache);
   }
   /* /healthz answers from this stream's latest state; until its first answer: 503. */
   client_health_watch_start(client, 100, cfg.health_watch_backoff_max_ms);
@@ -149,6 +185,7 @@ int main(int argc, char **argv) {
       .version = EHALL_VERSION,
       .access_log = cfg.access_log,
       .cookie_secure = cfg.cookie_secure,
+      .cache = cache,
   };
   srv = http_server_create(&hc, routes, client, &err);
   if (srv == NULL) {
@@ -168,6 +205,8 @@ int main(int argc, char **argv) {
 
 done:
   http_server_destroy(srv);
+  store_redis_sub_stop(sub);
+  http_cache_destroy(cache);
   client_pool_destroy(client);
   routes_destroy(routes);
   cfg_free(gateway_cfg, GATEWAY_NCFG, &cfg);

@@ -8,17 +8,22 @@
 #include "core/catalog/catalog_internal.h"
 #include "core/catalog/snapshot.h"
 #include "core/common/log.h"
-#include "core/store/catalog_store.h"
+#include "core/store/catalog_read_store.h"
 
 void catalog_cache_invalidate(call_t *call, int64_t generation) {
   catalog__snapshot_expire(generation);
   if (call->redis == NULL)
     return;
   eh_err_t err = EH_ERR_INIT;
-  if (!store_catalog_redis_generation_raise(call->arena, call->redis, generation, &err) ||
-      !store_catalog_redis_announce(call->arena, call->redis, "catalog", &err))
+  /* One retry: a mirror left behind while Redis answers the others would hold them back. */
+  bool raised = store_catalog_read_redis_raise(call->arena, call->redis, generation, &err);
+  if (!raised) {
+    eh_err_t again = EH_ERR_INIT;
+    raised = store_catalog_read_redis_raise(call->arena, call->redis, generation, &again);
+  }
+  if (!raised || !store_catalog_read_redis_announce(call->arena, call->redis, "catalog", &err))
     LOG_WARN(CATALOG_MODULE,
-             "redis unavailable: other replicas see catalogue generation %lld when it is back "
-             "(their reads check PostgreSQL meanwhile) status=%s detail=%s",
-             (long long)generation, eh_status_name(err.code), err.detail);
+             "redis unavailable: catalogue generation %lld not announced (replicas read it from "
+             "PostgreSQL while Redis is down; gateways' cached answers age out) status=%s",
+             (long long)generation, eh_status_name(err.code));
 }

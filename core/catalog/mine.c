@@ -7,7 +7,7 @@
 #include "core/catalog/catalog.h"
 #include "core/catalog/catalog_internal.h"
 #include "core/catalog/read_internal.h"
-#include "core/store/catalog_store.h"
+#include "core/store/catalog_read_store.h"
 
 #define FAVOURITES_MAX 200
 #define RECENT_MAX 20
@@ -27,10 +27,11 @@ static void list_reply(call_t *call, bool favourites, ProtobufCMessage **resp, e
     return;
   int64_t *ids;
   size_t n_ids;
-  if (favourites ? !store_catalog_favourites(a, call->pg, call->deadline_ms,
-                                             call->principal.account_id, &ids, &n_ids, err)
-                 : !store_catalog_recent(a, call->pg, call->deadline_ms, call->principal.account_id,
-                                         RECENT_MAX, &ids, &n_ids, err))
+  if (favourites
+          ? !store_catalog_read_favourites(a, call->pg, call->deadline_ms,
+                                           call->principal.account_id, &ids, &n_ids, err)
+          : !store_catalog_read_recent(a, call->pg, call->deadline_ms, call->principal.account_id,
+                                       RECENT_MAX, &ids, &n_ids, err))
     return;
   catalog_viewer_t v;
   catalog__viewer_init(call, &v);
@@ -59,29 +60,17 @@ static void favourite_set(call_t *call, const char *code, bool on, ProtobufCMess
   arena_t *a = call->arena;
   if (!signed_in(call, err))
     return;
-  const catalog_snapshot_t *s = catalog__snapshot(call, err);
-  if (s == NULL)
-    return;
-  int64_t service_id = 0;
-  if (on) {
-    const catalog_entry_t *e = catalog__entry_for(call, s, code, err);
+  if (on) { /* only a published guide the caller can see */
+    const catalog_snapshot_t *s = catalog__snapshot(call, err);
+    const catalog_entry_t *e = s ? catalog__entry_for(call, s, code, err) : NULL;
     if (e == NULL ||
-        !store_catalog_favourite_add(a, call->pg, call->deadline_ms, call->principal.account_id,
-                                     e->id, FAVOURITES_MAX, err))
+        !store_catalog_read_favourite_add(a, call->pg, call->deadline_ms,
+                                          call->principal.account_id, e->id, FAVOURITES_MAX, err))
       return;
   } else {
-    /* Removing works for a service that left the catalogue too. */
-    store_pg_conn_t *conn = store_pg_acquire(a, call->pg, call->deadline_ms, err);
-    store_catalog_service_t svc;
-    bool found = false;
-    if (conn == NULL ||
-        !store_catalog_service_get(a, conn, code ? code : "", false, &svc, &found, err))
-      return;
-    store_pg_release(conn);
-    service_id = found ? svc.id : 0;
-    if (service_id != 0 &&
-        !store_catalog_favourite_remove(a, call->pg, call->deadline_ms, call->principal.account_id,
-                                        service_id, err))
+    /* By code: removing works for a service that left the catalogue too. */
+    if (!store_catalog_read_favourite_remove(a, call->pg, call->deadline_ms,
+                                             call->principal.account_id, code ? code : "", err))
       return;
   }
   Ehall__Catalog__V1__FavouriteReply *out = arena_alloc(a, sizeof *out);

@@ -19,7 +19,7 @@
 #include "core/catalog/snapshot.h"
 #include "core/common/pbtime.h"
 #include "core/org/org.h"
-#include "core/store/catalog_store.h"
+#include "core/store/catalog_read_store.h"
 #include "google/api/httpbody.pb-c.h"
 
 #define SEARCH_PAGE_DEFAULT 20
@@ -61,9 +61,9 @@ bool catalog__visible(catalog_viewer_t *v, const catalog_entry_t *e, eh_err_t *e
   if (!v->user)
     return false;
   if (!v->units_loaded) {
-    if (!store_catalog_person_unit_codes(v->call->arena, v->call->pg, v->call->deadline_ms,
-                                         v->call->principal.account_id, &v->units, &v->n_units,
-                                         err)) {
+    if (!store_catalog_read_unit_paths(v->call->arena, v->call->pg, v->call->deadline_ms,
+                                       v->call->principal.account_id, &v->units, &v->n_units,
+                                       err)) {
       v->failed = true;
       return false;
     }
@@ -261,14 +261,14 @@ void catalog_get_home(call_t *call, const ProtobufCMessage *req, ProtobufCMessag
   if (v.user) {
     int64_t *ids;
     size_t n_ids;
-    if (!store_catalog_favourites(a, call->pg, call->deadline_ms, call->principal.account_id, &ids,
-                                  &n_ids, err))
+    if (!store_catalog_read_favourites(a, call->pg, call->deadline_ms, call->principal.account_id,
+                                       &ids, &n_ids, err))
       return;
     out->favourites =
         catalog__summaries_of_ids(&v, s, ids, n_ids, HOME_LIST_MAX, &out->n_favourites, err);
     if (out->favourites == NULL ||
-        !store_catalog_recent(a, call->pg, call->deadline_ms, call->principal.account_id,
-                              HOME_LIST_MAX, &ids, &n_ids, err))
+        !store_catalog_read_recent(a, call->pg, call->deadline_ms, call->principal.account_id,
+                                   HOME_LIST_MAX, &ids, &n_ids, err))
       return;
     out->recent = catalog__summaries_of_ids(&v, s, ids, n_ids, HOME_LIST_MAX, &out->n_recent, err);
     if (out->recent == NULL)
@@ -437,15 +437,12 @@ void catalog_get_service(call_t *call, const ProtobufCMessage *req, ProtobufCMes
   out->published_at = pbtime_from_us(a, e->published_us);
   out->views = e->views;
   if (call->principal.actor == CALL_USER) {
-    int64_t *ids;
-    size_t n;
-    bool may = false;
-    if (!store_catalog_favourites(a, call->pg, call->deadline_ms, call->principal.account_id, &ids,
-                                  &n, err) ||
+    bool fav = false, may = false;
+    if (!store_catalog_read_is_favourite(a, call->pg, call->deadline_ms, call->principal.account_id,
+                                         e->id, &fav, err) ||
         !org_caller_admins_unit(call, e->owner_code, &may, err))
       return;
-    for (size_t i = 0; i < n; i++)
-      out->favourite = out->favourite || ids[i] == e->id;
+    out->favourite = fav;
     out->can_edit = may;
   }
   public_cache(call);
@@ -469,11 +466,11 @@ void catalog_record_view(call_t *call, const ProtobufCMessage *req, ProtobufCMes
   const char *who = user ? arena_printf(a, "a%lld", (long long)call->principal.account_id)
                          : arena_printf(a, "ip%s", call->client_ip ? call->client_ip : "");
   eh_err_t verr = EH_ERR_INIT; /* Redis down: the view is not counted, nothing else is lost */
-  if (call->redis == NULL ||
-      !store_catalog_redis_view(a, call->redis, e->code, who, VIEW_WINDOW_S, &out->views, &verr))
+  if (call->redis == NULL || !store_catalog_read_redis_view(a, call->redis, e->code, who,
+                                                            VIEW_WINDOW_S, &out->views, &verr))
     out->views = e->views;
-  if (user && !store_catalog_recent_touch(a, call->pg, call->deadline_ms,
-                                          call->principal.account_id, e->id, 20, err))
+  if (user && !store_catalog_read_recent_touch(a, call->pg, call->deadline_ms,
+                                               call->principal.account_id, e->id, 20, err))
     return;
   *resp = &out->base;
 }

@@ -3,10 +3,11 @@
  *
  * One current snapshot per process, swapped under `mu`; readers take a reference under `mu`
  * and drop it when their call ends, so a swap never frees what a reader still uses. Rebuilds
- * are single-flight (`build_mu`): while one caller builds, others wait for it rather than load
- * the same rows again, then use its result. A failed build leaves the old snapshot in place
- * only if it is still at the current generation; otherwise the caller gets the error (never a
- * guide that was unpublished).
+ * are single-flight (`build_mu`): while one caller builds, the others keep answering from the
+ * old snapshot when it is only aged (its view counts older than a minute), or wait for the
+ * build when the catalogue's generation moved past it, then use its result. A failed build
+ * leaves the old snapshot in use only if it is still at the current generation; otherwise the
+ * caller gets the error (never a guide that was unpublished).
  */
 #include "core/catalog/snapshot.h"
 
@@ -43,8 +44,8 @@ void catalog__snapshot_expire(int64_t generation) {
 static bool generation_now(call_t *call, int64_t *gen, eh_err_t *err) {
   eh_err_t rerr = EH_ERR_INIT;
   *gen = 0;
-  bool redis_ok =
-      call->redis != NULL && store_catalog_redis_generation(call->arena, call->redis, gen, &rerr);
+  bool redis_ok = call->redis != NULL &&
+                  store_catalog_read_redis_generation(call->arena, call->redis, gen, &rerr);
   pthread_mutex_lock(&mu);
   bool warn = !redis_ok && call->redis != NULL && !redis_warned;
   redis_warned = !redis_ok;
@@ -54,11 +55,11 @@ static bool generation_now(call_t *call, int64_t *gen, eh_err_t *err) {
                              "PostgreSQL on each call until it is back");
   if (*gen > 0)
     return true;
-  if (!store_catalog_generation_get(call->arena, call->pg, call->deadline_ms, gen, err))
+  if (!store_catalog_read_generation(call->arena, call->pg, call->deadline_ms, gen, err))
     return false;
   if (redis_ok) {
     eh_err_t ignored = EH_ERR_INIT;
-    store_catalog_redis_generation_raise(call->arena, call->redis, *gen, &ignored);
+    store_catalog_read_redis_raise(call->arena, call->redis, *gen, &ignored);
   }
   return true;
 }
@@ -76,8 +77,8 @@ static catalog_snapshot_t *build(call_t *call, eh_err_t *err) {
   arena_t *a = arena_create(256 * 1024);
   catalog_snapshot_t *s = arena_zalloc(a, sizeof *s);
   s->arena = a;
-  store_catalog_snapshot_rows_t rows;
-  if (!store_catalog_snapshot_load(a, call->pg, call->deadline_ms, &rows, err)) {
+  store_catalog_read_rows_t rows;
+  if (!store_catalog_read_snapshot(a, call->pg, call->deadline_ms, &rows, err)) {
     arena_destroy(a);
     return NULL;
   }
@@ -87,7 +88,7 @@ static catalog_snapshot_t *build(call_t *call, eh_err_t *err) {
   size_t n_views = 0;
   eh_err_t verr = EH_ERR_INIT;
   if (call->redis == NULL ||
-      !store_catalog_redis_views(a, call->redis, &view_codes, &views, &n_views, &verr))
+      !store_catalog_read_redis_views(a, call->redis, &view_codes, &views, &n_views, &verr))
     n_views = 0;
   s->generation = rows.generation;
   s->categories = rows.categories;
@@ -136,44 +137,79 @@ static catalog_snapshot_t *build(call_t *call, eh_err_t *err) {
   return s;
 }
 
-/* Takes a reference on current if it is fresh for gen. */
-static catalog_snapshot_t *take_fresh(int64_t gen) {
+/* A reference on current if it serves generation gen (not expired by an invalidation);
+ * *aged when it is older than CATALOG_SNAPSHOT_MAX_AGE_MS (its view counts are). */
+static catalog_snapshot_t *take(int64_t gen, bool *aged) {
   pthread_mutex_lock(&mu);
   catalog_snapshot_t *s = current;
-  bool fresh = s != NULL && s->generation >= gen && s->generation >= expired_below &&
-               call_now_ms() - s->built_ms < CATALOG_SNAPSHOT_MAX_AGE_MS;
-  if (fresh)
+  bool ok = s != NULL && s->generation >= gen && s->generation >= expired_below;
+  if (ok) {
     s->refs++;
+    *aged = call_now_ms() - s->built_ms >= CATALOG_SNAPSHOT_MAX_AGE_MS;
+  }
   pthread_mutex_unlock(&mu);
-  return fresh ? s : NULL;
+  return ok ? s : NULL;
 }
 
+/* Makes built current (keeping one reference for the caller). */
+static void install(catalog_snapshot_t *built) {
+  pthread_mutex_lock(&mu);
+  catalog_snapshot_t *old = current;
+  current = built;
+  built->refs++; /* the caller's */
+  bool free_old = old != NULL && --old->refs == 0;
+  pthread_mutex_unlock(&mu);
+  if (free_old)
+    arena_destroy(old->arena);
+}
+
+/*
+ * Three cases. Fresh: used as it is. Only aged (right generation, old view counts): one caller
+ * rebuilds while the others keep answering from it, and if the rebuild fails it stays in use.
+ * Behind the generation (or none yet): every caller waits for the one rebuild, since answering
+ * from it could show a guide that was unpublished.
+ */
 const catalog_snapshot_t *catalog__snapshot(call_t *call, eh_err_t *err) {
   int64_t gen;
   if (!generation_now(call, &gen, err))
     return NULL;
-  catalog_snapshot_t *s = take_fresh(gen);
-  if (s == NULL) {
+  bool aged = false;
+  catalog_snapshot_t *s = take(gen, &aged);
+  if (s != NULL && !aged)
+    goto done;
+  if (s != NULL) {
+    if (pthread_mutex_trylock(&build_mu) != 0)
+      goto done; /* someone is rebuilding: the aged one meanwhile */
+  } else {
     pthread_mutex_lock(&build_mu);
-    s = take_fresh(gen); /* someone built it while we waited */
-    if (s == NULL) {
-      catalog_snapshot_t *built = build(call, err);
-      if (built != NULL) {
-        pthread_mutex_lock(&mu);
-        catalog_snapshot_t *old = current;
-        current = built;
-        built->refs++; /* ours */
-        bool free_old = old != NULL && --old->refs == 0;
-        pthread_mutex_unlock(&mu);
-        if (free_old)
-          arena_destroy(old->arena);
-        s = built;
-      }
-    }
-    pthread_mutex_unlock(&build_mu);
-    if (s == NULL)
-      return NULL;
   }
+  bool aged_again = false;
+  catalog_snapshot_t *again = take(gen, &aged_again); /* built while we waited? */
+  if (again != NULL && !aged_again) {
+    if (s != NULL)
+      unref(s);
+    s = again;
+  } else {
+    if (again != NULL)
+      unref(again);
+    eh_err_t berr = EH_ERR_INIT;
+    catalog_snapshot_t *built = build(call, s != NULL ? &berr : err);
+    if (built != NULL) {
+      install(built);
+      if (s != NULL)
+        unref(s);
+      s = built;
+    } else if (s != NULL) {
+      LOG_WARN(CATALOG_MODULE,
+               "catalogue snapshot rebuild failed, serving the previous one "
+               "generation=%lld status=%s",
+               (long long)s->generation, eh_status_name(berr.code));
+    }
+  }
+  pthread_mutex_unlock(&build_mu);
+  if (s == NULL)
+    return NULL;
+done:
   arena_cleanup_add(call->arena, unref, s);
   return s;
 }

@@ -13,7 +13,7 @@
 
 #include "core/catalog/search_rules.h"
 #include "core/common/call.h"
-#include "core/store/catalog_store.h"
+#include "core/store/catalog_read_store.h"
 #include "ehall/catalog/v1/catalog.pb-c.h"
 
 typedef struct catalog_entry {

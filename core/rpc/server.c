@@ -96,11 +96,11 @@ struct rpc_ctx {
   grpc_metadata trailer;
   bool has_trailer;
   /* x-ehall-set-session and x-ehall-session-max-age for the web's cookie (call_t.set_session_*) */
-  grpc_metadata initial[2];
+  grpc_metadata initial[3];
   size_t n_initial;
   int cancelled;
   bool md_sent;
-  bool active; /* counted in rpc_server.active until freed */
+  bool active;        /* counted in rpc_server.active until freed */
   bool close_pending; /* a RECV_CLOSE_ON_SERVER batch is already started */
   /* Watch */
   rpc_ctx_t *next_watch;
@@ -312,8 +312,7 @@ static void rpc__request_registered(rpc_worker_t *w, int m) {
   struct rpc_server *s = w->s;
   rpc_ctx_t *c = rpc__ctx_new(w, m);
   c->tag.state = RPC_ST_REQ_REGISTERED;
-  grpc_byte_buffer **payload =
-      rpc_methods[m].kind == RPC_KIND_REFLECTION ? NULL : &c->payload;
+  grpc_byte_buffer **payload = rpc_methods[m].kind == RPC_KIND_REFLECTION ? NULL : &c->payload;
   grpc_call_error e = grpc_server_request_registered_call(
       s->srv, s->handles[m], &c->call, &c->deadline, &c->md, payload, w->cq, w->cq, &c->tag);
   if (e != GRPC_CALL_OK) {
@@ -351,9 +350,9 @@ static void rpc__post_generic(rpc_worker_t *w) {
 
 static void rpc__log_failure(const char *method, const eh_err_t *err, int grpc_code,
                              int64_t started_ms) {
-  LOG_WARN("rpc", "call failed method=%s status=%s grpc_code=%d duration_ms=%lld detail=%s",
-           method, eh_status_name(err->code), grpc_code,
-           (long long)(call_now_ms() - started_ms), err->detail[0] ? err->detail : "-");
+  LOG_WARN("rpc", "call failed method=%s status=%s grpc_code=%d duration_ms=%lld detail=%s", method,
+           eh_status_name(err->code), grpc_code, (long long)(call_now_ms() - started_ms),
+           err->detail[0] ? err->detail : "-");
 }
 
 /* A handler opened (or closed: "") the caller's session: say so in the initial metadata, which
@@ -361,11 +360,19 @@ static void rpc__log_failure(const char *method, const eh_err_t *err, int grpc_c
 static void rpc__session_metadata(rpc_ctx_t *c, const call_t *call) {
   char age[24];
   snprintf(age, sizeof(age), "%lld", (long long)call->set_session_max_age_s);
-  c->initial[0].key = grpc_slice_from_static_string("x-ehall-set-session");
-  c->initial[0].value = grpc_slice_from_copied_string(call->set_session_token);
-  c->initial[1].key = grpc_slice_from_static_string("x-ehall-session-max-age");
-  c->initial[1].value = grpc_slice_from_copied_string(age);
-  c->n_initial = 2;
+  c->initial[c->n_initial].key = grpc_slice_from_static_string("x-ehall-set-session");
+  c->initial[c->n_initial++].value = grpc_slice_from_copied_string(call->set_session_token);
+  c->initial[c->n_initial].key = grpc_slice_from_static_string("x-ehall-session-max-age");
+  c->initial[c->n_initial++].value = grpc_slice_from_copied_string(age);
+}
+
+/* The answer is the same for every anonymous caller: the gateway may serve it again from its
+ * response cache for this many seconds (call_t.cache_public_max_age_s). */
+static void rpc__cache_metadata(rpc_ctx_t *c, const call_t *call) {
+  char age[24];
+  snprintf(age, sizeof(age), "%d", (int)call->cache_public_max_age_s);
+  c->initial[c->n_initial].key = grpc_slice_from_static_string("x-ehall-cache-max-age");
+  c->initial[c->n_initial++].value = grpc_slice_from_copied_string(age);
 }
 
 static void rpc__unary(rpc_ctx_t *c) {
@@ -440,6 +447,8 @@ static void rpc__unary(rpc_ctx_t *c) {
     c->reply = rpc__buffer(bytes, n);
     if (call.set_session_token != NULL)
       rpc__session_metadata(c, &call);
+    if (call.cache_public_max_age_s > 0 && call.principal.actor == CALL_ANONYMOUS)
+      rpc__cache_metadata(c, &call);
     code = rpc__prepare_status(c, a, NULL, NULL);
   } else {
     rpc_error_reply_t er;
@@ -797,8 +806,8 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
 static void *rpc__worker_main(void *arg) {
   rpc_worker_t *w = arg;
   for (;;) {
-    gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                   gpr_time_from_millis(RPC_POLL_MS, GPR_TIMESPAN));
+    gpr_timespec dl =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(RPC_POLL_MS, GPR_TIMESPAN));
     grpc_event ev = grpc_completion_queue_next(w->cq, dl, NULL);
     if (ev.type == GRPC_QUEUE_SHUTDOWN)
       break;
@@ -866,7 +875,8 @@ static grpc_server_credentials *rpc__credentials(const core_config_t *cfg, eh_er
                : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
         NULL);
     if (creds == NULL)
-      eh_err_set(err, EH_INVALID, "tls.cert", "TLS 证书或私钥无效", "invalid TLS certificate or key");
+      eh_err_set(err, EH_INVALID, "tls.cert", "TLS 证书或私钥无效",
+                 "invalid TLS certificate or key");
   }
   if (key) {
     memset(key, 0, strlen(key)); /* the private key should not linger in freed memory */
@@ -903,10 +913,11 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
       nservices++;
     }
   }
-  s->refl = rpc_reflection_create(ehall_descriptor_set, ehall_descriptor_set_len, services,
-                                   nservices);
+  s->refl =
+      rpc_reflection_create(ehall_descriptor_set, ehall_descriptor_set_len, services, nservices);
   if (s->refl == NULL) {
-    eh_err_set(err, EH_INTERNAL, NULL, "内嵌的描述符集无法解析", "embedded descriptor set is broken");
+    eh_err_set(err, EH_INTERNAL, NULL, "内嵌的描述符集无法解析",
+               "embedded descriptor set is broken");
     free(s);
     return NULL;
   }
@@ -958,7 +969,8 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
   s->port = grpc_server_add_http2_port(s->srv, cfg->listen, creds);
   grpc_server_credentials_release(creds);
   if (s->port == 0) {
-    eh_err_set(err, EH_UNAVAILABLE, "listen", "无法监听地址 %s", "cannot listen on %s", cfg->listen);
+    eh_err_set(err, EH_UNAVAILABLE, "listen", "无法监听地址 %s", "cannot listen on %s",
+               cfg->listen);
     rpc_server_destroy(s);
     return NULL;
   }
@@ -981,12 +993,14 @@ bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
       return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
     w->started = true;
   }
-  LOG_INFO("rpc", "serving addr=%s port=%d workers=%d tls=%s", s->cfg->listen, s->port,
-           s->nworkers, s->cfg->tls_cert && *s->cfg->tls_cert ? "on" : "off");
+  LOG_INFO("rpc", "serving addr=%s port=%d workers=%d tls=%s", s->cfg->listen, s->port, s->nworkers,
+           s->cfg->tls_cert && *s->cfg->tls_cert ? "on" : "off");
   return true;
 }
 
-int rpc_server_port(const rpc_server_t *s) { return s->port; }
+int rpc_server_port(const rpc_server_t *s) {
+  return s->port;
+}
 
 void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
   rpc_health_set_shutting_down();
@@ -1016,16 +1030,16 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
     }
     int tag;
     grpc_server_shutdown_and_notify(s->srv, s->shutdown_cq, &tag);
-    gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                   gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
+    gpr_timespec dl =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
     /* The shutdown completes only when every client has closed its connection too, which an
      * idle client may never do: once no call is left, disconnect them instead of waiting. */
     bool done = false, cancelled = false;
     int idle_checks = 0; /* twice in a row: a call matched but not yet popped by an idle worker
                           * shows up within microseconds, far less than one step */
     while (!done) {
-      gpr_timespec step = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                       gpr_time_from_millis(20, GPR_TIMESPAN));
+      gpr_timespec step =
+          gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(20, GPR_TIMESPAN));
       if (gpr_time_cmp(step, dl) > 0)
         step = dl;
       grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, step, NULL);
@@ -1035,8 +1049,10 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
       idle_checks = atomic_load(&s->active) == 0 ? idle_checks + 1 : 0;
       if (over || (!cancelled && idle_checks >= 2)) {
         if (over)
-          LOG_WARN("rpc", "grace period over, cancelling the calls still running grace_ms=%ld "
-                   "calls=%d", grace_ms, atomic_load(&s->active));
+          LOG_WARN("rpc",
+                   "grace period over, cancelling the calls still running grace_ms=%ld "
+                   "calls=%d",
+                   grace_ms, atomic_load(&s->active));
         grpc_server_cancel_all_calls(s->srv);
         cancelled = true;
         if (over) {
@@ -1079,9 +1095,9 @@ void rpc_server_destroy(rpc_server_t *s) {
       /* Never started (no port bound): no call to drain, only empty queues to close. */
       for (int i = 0; i < s->nworkers; i++) {
         grpc_completion_queue_shutdown(s->workers[i].cq);
-        while (grpc_completion_queue_next(s->workers[i].cq, gpr_inf_future(GPR_CLOCK_MONOTONIC),
-                                          NULL)
-                   .type != GRPC_QUEUE_SHUTDOWN)
+        while (
+            grpc_completion_queue_next(s->workers[i].cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL)
+                .type != GRPC_QUEUE_SHUTDOWN)
           ;
       }
     }

@@ -16,10 +16,10 @@ static const char SQL_GENERATION[] = "SELECT generation FROM catalog_generation"
 static const char SQL_PUBLISHED[] =
     "SELECT s.id, s.code, u.code, u.name, u.name_en, v.version, v.guide::text,"
     " " TS("v.published_at") ", s.applications"
-    " FROM services s"
-    " JOIN service_versions v ON v.service_id = s.id AND v.state = 2"
-    " JOIN org_units u ON u.id = s.owner_unit_id"
-    " WHERE s.state = 2 ORDER BY s.id";
+                             " FROM services s"
+                             " JOIN service_versions v ON v.service_id = s.id AND v.state = 2"
+                             " JOIN org_units u ON u.id = s.owner_unit_id"
+                             " WHERE s.state = 2 ORDER BY s.id";
 
 static const char SQL_CATEGORIES[] =
     "SELECT code, kind, name, name_en, icon, sort_order FROM catalog_categories"
@@ -57,7 +57,7 @@ static const char SQL_RECENT_TOUCH[] =
     "  VALUES ($1::bigint, $2::bigint) ON CONFLICT (account_id, service_id)"
     "  DO UPDATE SET viewed_at = now() RETURNING service_id)"
     " DELETE FROM service_recent r WHERE r.account_id = $1::bigint"
-    " AND r.service_id NOT IN (SELECT service_id FROM t)"
+    " AND r.service_id <> $2::bigint AND EXISTS (SELECT 1 FROM t)"
     " AND r.service_id NOT IN (SELECT service_id FROM service_recent"
     "  WHERE account_id = $1::bigint AND service_id <> $2::bigint"
     "  ORDER BY viewed_at DESC, service_id DESC LIMIT $3::int - 1)";
@@ -75,10 +75,10 @@ static store_redis_script_t script_raise = STORE_REDIS_SCRIPT(
     "if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400) "
     "return tonumber(ARGV[1]) end return cur");
 
-static store_redis_script_t script_view = STORE_REDIS_SCRIPT(
-    "if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then "
-    "return tonumber(redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])) end "
-    "return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')");
+static store_redis_script_t script_view =
+    STORE_REDIS_SCRIPT("if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then "
+                       "return tonumber(redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])) end "
+                       "return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')");
 
 static const char *i64(arena_t *a, int64_t v) {
   return arena_printf(a, "%" PRId64, v);
@@ -103,7 +103,8 @@ static void ids_of(arena_t *a, const store_rows_t *r, int64_t **ids, size_t *n) 
   *n = (size_t)rows;
 }
 
-/* --- the snapshot ------------------------------------------------------------------------------ */
+/* --- the snapshot ------------------------------------------------------------------------------
+ */
 
 static bool snapshot_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   store_catalog_read_rows_t *o = ud;
@@ -222,6 +223,17 @@ bool store_catalog_read_favourites(arena_t *a, store_pg_pool_t *pool, int64_t de
   return true;
 }
 
+bool store_catalog_read_is_favourite(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
+                                     int64_t account_id, int64_t service_id, bool *yes,
+                                     eh_err_t *err) {
+  const char *p[] = {i64(a, account_id), i64(a, service_id)};
+  store_rows_t *r = exec1(a, pool, deadline_ms, SQL_FAVOURITE_EXISTS, 2, p, err);
+  if (r == NULL)
+    return false;
+  *yes = store_rows_count(r) == 1;
+  return true;
+}
+
 bool store_catalog_read_recent_touch(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                      int64_t account_id, int64_t service_id, int keep,
                                      eh_err_t *err) {
@@ -240,10 +252,11 @@ bool store_catalog_read_recent(arena_t *a, store_pg_pool_t *pool, int64_t deadli
   return true;
 }
 
-/* --- Redis -------------------------------------------------------------------------------------- */
+/* --- Redis --------------------------------------------------------------------------------------
+ */
 
-bool store_catalog_read_redis_generation(arena_t *a, store_redis_pool_t *pool,
-                                         int64_t *generation, eh_err_t *err) {
+bool store_catalog_read_redis_generation(arena_t *a, store_redis_pool_t *pool, int64_t *generation,
+                                         eh_err_t *err) {
   const char *argv[] = {"GET", KEY_GENERATION};
   store_redis_reply_t *r = store_redis_cmd(a, pool, 2, argv, NULL, err);
   if (r == NULL)

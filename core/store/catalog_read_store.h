@@ -60,6 +60,10 @@ bool store_catalog_read_favourite_remove(arena_t *a, store_pg_pool_t *pool, int6
 /* Service ids, newest first (at most 500: the limit is 200). */
 bool store_catalog_read_favourites(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                    int64_t account_id, int64_t **ids, size_t *n, eh_err_t *err);
+/* Whether the service is among the person's favourites. */
+bool store_catalog_read_is_favourite(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
+                                     int64_t account_id, int64_t service_id, bool *yes,
+                                     eh_err_t *err);
 /* Puts the service first among the person's recent views, keeping the newest `keep`. */
 bool store_catalog_read_recent_touch(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                      int64_t account_id, int64_t service_id, int keep,
@@ -72,8 +76,8 @@ bool store_catalog_read_recent(arena_t *a, store_pg_pool_t *pool, int64_t deadli
 /* --- Redis ---------------------------------------------------------------------------------- */
 
 /* The mirror; *generation 0 when the key is missing. UNAVAILABLE when Redis is down. */
-bool store_catalog_read_redis_generation(arena_t *a, store_redis_pool_t *pool,
-                                         int64_t *generation, eh_err_t *err);
+bool store_catalog_read_redis_generation(arena_t *a, store_redis_pool_t *pool, int64_t *generation,
+                                         eh_err_t *err);
 /* Raises the mirror to generation (never lowers it: two publishes may finish out of order). */
 bool store_catalog_read_redis_raise(arena_t *a, store_redis_pool_t *pool, int64_t generation,
                                     eh_err_t *err);
@@ -83,8 +87,7 @@ bool store_catalog_read_redis_announce(arena_t *a, store_redis_pool_t *pool, con
 /* Counts a view of the service unless this client had one counted in the last window_s
  * seconds; *views the service's count after. */
 bool store_catalog_read_redis_view(arena_t *a, store_redis_pool_t *pool, const char *code,
-                                   const char *client, int window_s, int64_t *views,
-                                   eh_err_t *err);
+                                   const char *client, int window_s, int64_t *views, eh_err_t *err);
 /* Every service's view count (parallel arrays). */
 bool store_catalog_read_redis_views(arena_t *a, store_redis_pool_t *pool, const char ***codes,
                                     int64_t **views, size_t *n, eh_err_t *err);

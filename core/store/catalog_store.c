@@ -83,7 +83,6 @@ static const char SQL_MANAGED[] = SERVICE_SELECT
 static const char SQL_GENERATION_BUMP[] =
     "UPDATE catalog_generation SET generation = generation + 1, changed_at = now()"
     " RETURNING generation";
-static const char SQL_GENERATION_GET[] = "SELECT generation FROM catalog_generation";
 
 static const char SQL_UNIT_OPEN[] =
     "SELECT id FROM org_units WHERE code = $1 AND closed_at IS NULL";
@@ -102,10 +101,6 @@ static const char SQL_TEMPLATES_META[] =
     "SELECT DISTINCT ON (t.sha256) t.sha256, t.content_type, t.size, u.code"
     " FROM service_templates t JOIN org_units u ON u.id = t.owner_unit_id"
     " WHERE t.sha256 = ANY ($1::text[]) ORDER BY t.sha256, t.created_at";
-static const char SQL_TEMPLATES_ALL_META[] =
-    "SELECT DISTINCT ON (t.sha256) t.sha256, t.content_type, t.size, u.code"
-    " FROM service_templates t JOIN org_units u ON u.id = t.owner_unit_id"
-    " ORDER BY t.sha256, t.created_at";
 static const char SQL_TEMPLATE_PUT[] =
     "INSERT INTO service_templates (sha256, content_type, size, content, owner_unit_id,"
     " uploaded_by) VALUES ($1, $2, $3::int, decode($4, 'hex'), $5::bigint, nullif($6::bigint, 0))"
@@ -116,62 +111,6 @@ static const char SQL_TEMPLATE_GET[] =
     " (SELECT string_agg(u.code, ' ') FROM service_templates x JOIN org_units u"
     "   ON u.id = x.owner_unit_id WHERE x.sha256 = t.sha256), encode(t.content, 'hex')"
     " FROM service_templates t WHERE t.sha256 = $1 LIMIT 1";
-
-static const char SQL_PUBLISHED[] =
-    "SELECT s.id, s.code, u.code, u.name, u.name_en, v.version, v.guide::text, " TS(
-        "v.published_at") ", s.applications"
-                          " FROM services s JOIN service_versions v ON v.service_id = s.id AND "
-                          "v.state = 2"
-                          " JOIN org_units u ON u.id = s.owner_unit_id WHERE s.state = 2 ORDER BY "
-                          "s.id";
-
-static const char SQL_PERSON_UNIT_CODES[] =
-    "SELECT DISTINCT a.code FROM person_units pu JOIN org_units u ON u.id = pu.unit_id"
-    " JOIN org_units a ON a.id = ANY (u.path)"
-    " WHERE pu.account_id = $1::bigint AND pu.valid_to IS NULL";
-
-static const char SQL_FAVOURITE_ADD[] =
-    "WITH n AS (SELECT count(*) AS c FROM service_favourites WHERE account_id = $1::bigint)"
-    " INSERT INTO service_favourites (account_id, service_id)"
-    " SELECT $1::bigint, $2::bigint FROM n WHERE n.c < $3::int"
-    " ON CONFLICT DO NOTHING RETURNING 1";
-static const char SQL_FAVOURITE_EXISTS[] =
-    "SELECT 1 FROM service_favourites WHERE account_id = $1::bigint AND service_id = $2::bigint";
-static const char SQL_FAVOURITE_REMOVE[] =
-    "DELETE FROM service_favourites WHERE account_id = $1::bigint AND service_id = $2::bigint";
-static const char SQL_FAVOURITES[] =
-    "SELECT service_id FROM service_favourites WHERE account_id = $1::bigint"
-    " ORDER BY created_at DESC, service_id DESC LIMIT 500";
-
-static const char SQL_RECENT_TOUCH[] =
-    "WITH t AS (INSERT INTO service_recent (account_id, service_id) VALUES ($1::bigint,"
-    " $2::bigint) ON CONFLICT (account_id, service_id) DO UPDATE SET viewed_at = now()"
-    " RETURNING 1)"
-    " DELETE FROM service_recent r WHERE r.account_id = $1::bigint AND r.service_id <> $2::bigint"
-    " AND r.service_id NOT IN (SELECT service_id FROM service_recent WHERE account_id = $1::bigint"
-    "   AND service_id <> $2::bigint ORDER BY viewed_at DESC LIMIT $3::int - 1)";
-static const char SQL_RECENT[] =
-    "SELECT service_id FROM service_recent WHERE account_id = $1::bigint"
-    " ORDER BY viewed_at DESC LIMIT $2::int";
-
-/* Redis keys. */
-#define KEY_GENERATION "ehall:catalog:gen"
-#define KEY_VIEWS "ehall:catalog:views"
-#define KEY_VIEW_SEEN "ehall:catalog:seen:"
-#define CHANNEL_INVALIDATE "ehall:cache:invalidate"
-
-/* Raises the mirror, never lowers it (two publishes finishing out of order). A day's TTL: a
- * mirror that was lost is read again from PostgreSQL. */
-static store_redis_script_t script_raise = STORE_REDIS_SCRIPT(
-    "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') "
-    "if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400) "
-    "return tonumber(ARGV[1]) end return cur");
-
-/* Counts a view once per client and window. */
-static store_redis_script_t script_view =
-    STORE_REDIS_SCRIPT("if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then "
-                       "return tonumber(redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])) end "
-                       "return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')");
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
@@ -237,15 +176,6 @@ static void template_row(const store_rows_t *r, int i, store_catalog_template_me
   t->content_type = store_rows_get(r, i, 1);
   t->size = (int)num(r, i, 2);
   t->owner_code = store_rows_get(r, i, 3);
-}
-
-static bool ids_of(arena_t *a, const store_rows_t *r, int64_t **ids, size_t *n) {
-  int rows = store_rows_count(r);
-  *ids = arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof **ids);
-  for (int i = 0; i < rows; i++)
-    (*ids)[i] = num(r, i, 0);
-  *n = (size_t)rows;
-  return true;
 }
 
 /* --- services and versions -------------------------------------------------------------------- */
@@ -468,195 +398,5 @@ bool store_catalog_template_get(arena_t *a, store_pg_pool_t *pool, int64_t deadl
     return eh_err_set(err, EH_INTERNAL, NULL, "文件读取失败", "the file could not be read");
   *data = bytes;
   *len = n;
-  return true;
-}
-
-/* --- the snapshot ------------------------------------------------------------------------------
- */
-
-static bool snapshot_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
-  store_catalog_snapshot_rows_t *o = ud;
-  store_rows_t *g = store_pg_exec(a, conn, SQL_GENERATION_GET, 0, NULL, err);
-  if (g == NULL)
-    return false;
-  o->generation = num(g, 0, 0);
-  store_rows_t *r = store_pg_exec(a, conn, SQL_PUBLISHED, 0, NULL, err);
-  if (r == NULL)
-    return false;
-  int rows = store_rows_count(r);
-  o->services = arena_zalloc(a, (size_t)(rows ? rows : 1) * sizeof *o->services);
-  for (int i = 0; i < rows; i++) {
-    store_catalog_published_t *s = &o->services[i];
-    s->id = num(r, i, 0);
-    s->code = store_rows_get(r, i, 1);
-    s->owner_code = store_rows_get(r, i, 2);
-    s->owner_name = store_rows_get(r, i, 3);
-    s->owner_name_en = store_rows_get(r, i, 4);
-    s->version = (int)num(r, i, 5);
-    s->guide_json = store_rows_get(r, i, 6);
-    s->published_us = num(r, i, 7);
-    s->applications = num(r, i, 8);
-  }
-  o->n_services = (size_t)rows;
-  store_rows_t *c = store_pg_exec(a, conn, SQL_CATEGORIES, 0, NULL, err);
-  if (c == NULL)
-    return false;
-  categories_of(a, c, &o->categories, &o->n_categories);
-  store_rows_t *t = store_pg_exec(a, conn, SQL_TEMPLATES_ALL_META, 0, NULL, err);
-  if (t == NULL)
-    return false;
-  templates_of(a, t, &o->templates, &o->n_templates);
-  return true;
-}
-
-bool store_catalog_snapshot_load(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                 store_catalog_snapshot_rows_t *out, eh_err_t *err) {
-  memset(out, 0, sizeof *out);
-  return store_pg_tx_iso(a, pool, deadline_ms, STORE_PG_REPEATABLE_READ, snapshot_tx, out, err);
-}
-
-bool store_catalog_generation_get(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                  int64_t *generation, eh_err_t *err) {
-  store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
-  if (conn == NULL)
-    return false;
-  store_rows_t *r = store_pg_exec(a, conn, SQL_GENERATION_GET, 0, NULL, err);
-  store_pg_release(conn);
-  if (r == NULL)
-    return false;
-  *generation = num(r, 0, 0);
-  return true;
-}
-
-bool store_catalog_person_unit_codes(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                     int64_t account_id, const char ***codes, size_t *n,
-                                     eh_err_t *err) {
-  store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
-  if (conn == NULL)
-    return false;
-  const char *p[] = {i64(a, account_id)};
-  store_rows_t *r = store_pg_exec(a, conn, SQL_PERSON_UNIT_CODES, 1, p, err);
-  store_pg_release(conn);
-  if (r == NULL)
-    return false;
-  int rows = store_rows_count(r);
-  *codes = arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof **codes);
-  for (int i = 0; i < rows; i++)
-    (*codes)[i] = store_rows_get(r, i, 0);
-  *n = (size_t)rows;
-  return true;
-}
-
-/* --- favourites and recent views ----------------------------------------------------------------
- */
-
-/* One statement on a borrowed connection. */
-static store_rows_t *exec1(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms, const char *sql,
-                           int n, const char *const *p, eh_err_t *err) {
-  store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
-  if (conn == NULL)
-    return NULL;
-  store_rows_t *r = store_pg_exec(a, conn, sql, n, p, err);
-  store_pg_release(conn);
-  return r;
-}
-
-bool store_catalog_favourite_add(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                 int64_t account_id, int64_t service_id, int max, eh_err_t *err) {
-  const char *p[] = {i64(a, account_id), i64(a, service_id), i64(a, max)};
-  store_rows_t *r = exec1(a, pool, deadline_ms, SQL_FAVOURITE_ADD, 3, p, err);
-  if (r == NULL)
-    return false;
-  if (store_rows_count(r) == 1)
-    return true;
-  /* Nothing inserted: already a favourite (fine), or the list is full. */
-  store_rows_t *e = exec1(a, pool, deadline_ms, SQL_FAVOURITE_EXISTS, 2, p, err);
-  if (e == NULL)
-    return false;
-  if (store_rows_count(e) == 1)
-    return true;
-  return eh_err_set(err, EH_RESOURCE_EXHAUSTED, NULL, "收藏已达上限（%d 项），请先取消一些收藏",
-                    "you have %d favourites, the most allowed; remove some first", max);
-}
-
-bool store_catalog_favourite_remove(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                    int64_t account_id, int64_t service_id, eh_err_t *err) {
-  const char *p[] = {i64(a, account_id), i64(a, service_id)};
-  return exec1(a, pool, deadline_ms, SQL_FAVOURITE_REMOVE, 2, p, err) != NULL;
-}
-
-bool store_catalog_favourites(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                              int64_t account_id, int64_t **ids, size_t *n, eh_err_t *err) {
-  const char *p[] = {i64(a, account_id)};
-  store_rows_t *r = exec1(a, pool, deadline_ms, SQL_FAVOURITES, 1, p, err);
-  return r != NULL && ids_of(a, r, ids, n);
-}
-
-bool store_catalog_recent_touch(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                int64_t account_id, int64_t service_id, int keep, eh_err_t *err) {
-  const char *p[] = {i64(a, account_id), i64(a, service_id), i64(a, keep)};
-  return exec1(a, pool, deadline_ms, SQL_RECENT_TOUCH, 3, p, err) != NULL;
-}
-
-bool store_catalog_recent(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                          int64_t account_id, int limit, int64_t **ids, size_t *n, eh_err_t *err) {
-  const char *p[] = {i64(a, account_id), i64(a, limit)};
-  store_rows_t *r = exec1(a, pool, deadline_ms, SQL_RECENT, 2, p, err);
-  return r != NULL && ids_of(a, r, ids, n);
-}
-
-/* --- Redis
- * ---------------------------------------------------------------------------------------- */
-
-bool store_catalog_redis_generation(arena_t *a, store_redis_pool_t *pool, int64_t *generation,
-                                    eh_err_t *err) {
-  const char *argv[] = {"GET", KEY_GENERATION};
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 2, argv, NULL, err);
-  if (r == NULL)
-    return false;
-  *generation = 0;
-  if (store_redis_reply_type(r) == STORE_REDIS_STRING)
-    *generation = strtoll(store_redis_reply_str(r, NULL), NULL, 10);
-  return true;
-}
-
-bool store_catalog_redis_generation_raise(arena_t *a, store_redis_pool_t *pool, int64_t generation,
-                                          eh_err_t *err) {
-  const char *args[] = {KEY_GENERATION, i64(a, generation)};
-  return store_redis_eval(a, pool, &script_raise, 1, 2, args, err) != NULL;
-}
-
-bool store_catalog_redis_announce(arena_t *a, store_redis_pool_t *pool, const char *tag,
-                                  eh_err_t *err) {
-  const char *argv[] = {"PUBLISH", CHANNEL_INVALIDATE, tag};
-  return store_redis_cmd(a, pool, 3, argv, NULL, err) != NULL;
-}
-
-bool store_catalog_redis_view(arena_t *a, store_redis_pool_t *pool, const char *code,
-                              const char *client_key, int window_s, int64_t *views, eh_err_t *err) {
-  const char *args[] = {KEY_VIEWS, arena_printf(a, KEY_VIEW_SEEN "%s:%s", code, client_key), code,
-                        i64(a, window_s)};
-  store_redis_reply_t *r = store_redis_eval(a, pool, &script_view, 2, 4, args, err);
-  if (r == NULL)
-    return false;
-  *views = store_redis_reply_type(r) == STORE_REDIS_INTEGER ? store_redis_reply_int(r) : 0;
-  return true;
-}
-
-bool store_catalog_redis_views(arena_t *a, store_redis_pool_t *pool, const char ***codes,
-                               int64_t **views, size_t *n, eh_err_t *err) {
-  const char *argv[] = {"ZRANGE", KEY_VIEWS, "0", "-1", "WITHSCORES"};
-  store_redis_reply_t *r = store_redis_cmd(a, pool, 5, argv, NULL, err);
-  if (r == NULL)
-    return false;
-  size_t len = store_redis_reply_type(r) == STORE_REDIS_ARRAY ? store_redis_reply_len(r) : 0;
-  *n = len / 2;
-  *codes = arena_alloc(a, (*n ? *n : 1) * sizeof **codes);
-  *views = arena_alloc(a, (*n ? *n : 1) * sizeof **views);
-  for (size_t i = 0; i < *n; i++) {
-    (*codes)[i] = arena_strdup(a, store_redis_reply_str(store_redis_reply_at(r, 2 * i), NULL));
-    (*views)[i] =
-        strtoll(store_redis_reply_str(store_redis_reply_at(r, 2 * i + 1), NULL), NULL, 10);
-  }
   return true;
 }

@@ -1,9 +1,9 @@
 /*
  * catalog_store.h — the SQL and Redis of the catalogue (migrations/0009, core/catalog):
- * services and their guide versions, categories, template files, favourites and recent views,
- * the catalogue's generation (in PostgreSQL, mirrored in Redis for a cheap freshness check),
- * view counts. Functions taking a connection run on a borrowed one (store_pg_acquire, or a
- * store_pg_tx's); those taking a pool borrow one. Callers pass validated values. Everything
+ * services and their guide versions, categories, template files, the catalogue's generation.
+ * The published catalogue, favourites, recent views and everything in Redis are
+ * catalog_read_store.h's. Functions taking a connection run on a borrowed one (store_pg_acquire, or
+ * a store_pg_tx's); those taking a pool borrow one. Callers pass validated values. Everything
  * returned is owned by the arena `a`. Never logs a row.
  */
 #ifndef EHALL_STORE_CATALOG_STORE_H
@@ -16,7 +16,6 @@
 #include "core/common/arena.h"
 #include "core/common/status.h"
 #include "core/store/pg.h"
-#include "core/store/redis.h"
 
 /* migrations/0009's numbers (ehall.catalog.v1's enums). */
 enum {
@@ -129,64 +128,5 @@ bool store_catalog_template_put(arena_t *a, store_pg_conn_t *conn, const char *s
 bool store_catalog_template_get(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
                                 const char *sha256, store_catalog_template_meta_t *meta,
                                 const uint8_t **data, size_t *len, bool *found, eh_err_t *err);
-
-/* --- the published catalogue (the snapshot) ----------------------------------------------------
- */
-
-/* Every published service with its guide, and the generation they are at: one REPEATABLE READ
- * transaction, so the two agree. Also the categories and every template file's metadata. */
-typedef struct store_catalog_snapshot_rows {
-  int64_t generation;
-  store_catalog_published_t *services;
-  size_t n_services;
-  store_catalog_category_t *categories;
-  size_t n_categories;
-  store_catalog_template_meta_t *templates;
-  size_t n_templates;
-} store_catalog_snapshot_rows_t;
-bool store_catalog_snapshot_load(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                 store_catalog_snapshot_rows_t *out, eh_err_t *err);
-bool store_catalog_generation_get(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                  int64_t *generation, eh_err_t *err);
-/* Ids of every unit on the paths of the person's current units (for audience_units). */
-bool store_catalog_person_unit_codes(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                     int64_t account_id, const char ***codes, size_t *n,
-                                     eh_err_t *err);
-
-/* --- favourites and recent views -------------------------------------------------------------- */
-
-/* Adds (idempotent); RESOURCE_EXHAUSTED beyond `max` favourites. */
-bool store_catalog_favourite_add(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                 int64_t account_id, int64_t service_id, int max, eh_err_t *err);
-bool store_catalog_favourite_remove(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                    int64_t account_id, int64_t service_id, eh_err_t *err);
-/* Service ids, newest first. */
-bool store_catalog_favourites(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                              int64_t account_id, int64_t **ids, size_t *n, eh_err_t *err);
-/* Puts the service first among the person's recent views, keeping the newest `keep`. */
-bool store_catalog_recent_touch(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                                int64_t account_id, int64_t service_id, int keep, eh_err_t *err);
-bool store_catalog_recent(arena_t *a, store_pg_pool_t *pool, int64_t deadline_ms,
-                          int64_t account_id, int limit, int64_t **ids, size_t *n, eh_err_t *err);
-
-/* --- Redis: the generation's mirror, invalidation, views ----------------------------------------
- */
-
-/* *generation 0 when the key is missing. UNAVAILABLE when Redis is down. */
-bool store_catalog_redis_generation(arena_t *a, store_redis_pool_t *pool, int64_t *generation,
-                                    eh_err_t *err);
-/* Raises the mirror to generation (never lowers it). */
-bool store_catalog_redis_generation_raise(arena_t *a, store_redis_pool_t *pool, int64_t generation,
-                                          eh_err_t *err);
-/* PUBLISH ehall:cache:invalidate <tag> (every gateway's response cache listens). */
-bool store_catalog_redis_announce(arena_t *a, store_redis_pool_t *pool, const char *tag,
-                                  eh_err_t *err);
-/* Counts a view of the service unless this client counted one in the last `window_s` seconds;
- * *views the count after. */
-bool store_catalog_redis_view(arena_t *a, store_redis_pool_t *pool, const char *code,
-                              const char *client_key, int window_s, int64_t *views, eh_err_t *err);
-/* Every service's view count (codes and counts, parallel arrays). */
-bool store_catalog_redis_views(arena_t *a, store_redis_pool_t *pool, const char ***codes,
-                               int64_t **views, size_t *n, eh_err_t *err);
 
 #endif

@@ -145,6 +145,16 @@ static void client__finish(client_pool_t *p, client_call_t *c, bool ok) {
     for (size_t i = 0; i < c->initial_md.count; i++) {
       const grpc_metadata *m = &c->initial_md.metadata[i];
       char **slot = NULL;
+      if (grpc_slice_str_cmp(m->key, "x-ehall-cache-max-age") == 0) {
+        char age[12] = "";
+        size_t n = GRPC_SLICE_LENGTH(m->value);
+        if (n > 0 && n < sizeof(age)) {
+          memcpy(age, GRPC_SLICE_START_PTR(m->value), n);
+          long v = strtol(age, NULL, 10);
+          r->cache_max_age_s = v > 0 && v <= 86400 ? (int)v : 0;
+        }
+        continue;
+      }
       if (grpc_slice_str_cmp(m->key, "x-ehall-set-session") == 0)
         slot = &r->set_session;
       else if (grpc_slice_str_cmp(m->key, "x-ehall-session-max-age") == 0)
@@ -305,8 +315,10 @@ static void client__watch_on_status(client_pool_t *p) {
   if (!w->stopping && !w->down_logged) {
     /* Once per outage, not once per re-open attempt. The details are gRPC's or the core's
      * status text: no request data travels on this stream. */
-    LOG_WARN("client", "core health NOT_SERVING: watch stream ended code=%d message=%.*s; "
-             "re-opening with backoff", (int)w->status, (int)GRPC_SLICE_LENGTH(w->details),
+    LOG_WARN("client",
+             "core health NOT_SERVING: watch stream ended code=%d message=%.*s; "
+             "re-opening with backoff",
+             (int)w->status, (int)GRPC_SLICE_LENGTH(w->details),
              (const char *)GRPC_SLICE_START_PTR(w->details));
     w->down_logged = true;
   }
@@ -388,31 +400,44 @@ client_pool_t *client_pool_create(const char *target, int nchannels, size_t max_
     grpc_arg args[] = {
         /* A ping every 10 s even without calls (the Watch stream is idle for hours), 5 s to
          * answer; the core's server args permit this rate (core/rpc/server.c). */
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS, .value.integer = 10000},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS, .value.integer = 5000},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS,
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS,
+         .value.integer = 10000},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+         .value.integer = 5000},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS,
          .value.integer = 1},
         /* Without this a client stops pinging after 2 pings with no data frame in between. */
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA,
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA,
          .value.integer = 0},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
          .value.integer = (int)max_message_bytes},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
          .value.integer = (int)max_message_bytes},
         /* Identical channels would otherwise share one subchannel (one TCP connection). */
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+         .value.integer = 1},
         {.type = GRPC_ARG_INTEGER, .key = (char *)"ehall.channel_index", .value.integer = i},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
          .value.integer = 200},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = 2000},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+         .value.integer = 2000},
     };
     grpc_channel_args ca = {sizeof(args) / sizeof(args[0]), args};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     p->channels[i] = grpc_channel_create(target, creds, &ca);
     grpc_channel_credentials_release(creds);
     if (p->channels[i] == NULL) {
-      eh_err_set(err, EH_INVALID, "core.addr", "无法连接核心服务地址 %s", "cannot use core address %s",
-                 target);
+      eh_err_set(err, EH_INVALID, "core.addr", "无法连接核心服务地址 %s",
+                 "cannot use core address %s", target);
       p->nchannels = i;
       client_pool_destroy(p);
       return NULL;
@@ -475,8 +500,8 @@ void client_call_start(client_pool_t *p, const char *method, const uint8_t *req,
   grpc_slice_unref(s);
 
   unsigned i = atomic_fetch_add(&p->next, 1) % (unsigned)p->nchannels;
-  gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                 gpr_time_from_millis(deadline_ms, GPR_TIMESPAN));
+  gpr_timespec dl =
+      gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(deadline_ms, GPR_TIMESPAN));
   grpc_slice m = grpc_slice_from_copied_string(method);
   c->call = grpc_channel_create_call(p->channels[i], NULL, GRPC_PROPAGATE_DEFAULTS, p->cq, m, NULL,
                                      dl, NULL);

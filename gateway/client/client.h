@@ -28,9 +28,9 @@ typedef struct client_md {
 /* What came back from one call. All of it is malloc'd and owned by the receiver of `done`,
  * who frees it with client_result_free. */
 typedef struct client_result {
-  int code;             /* grpc_status_code as a number, 0 = OK */
-  char *message;        /* status message (NUL-terminated, maybe empty) */
-  uint8_t *payload;     /* the response message, serialized; NULL if none */
+  int code;         /* grpc_status_code as a number, 0 = OK */
+  char *message;    /* status message (NUL-terminated, maybe empty) */
+  uint8_t *payload; /* the response message, serialized; NULL if none */
   size_t payload_len;
   uint8_t *details_bin; /* grpc-status-details-bin (serialized google.rpc.Status) or NULL */
   size_t details_len;
@@ -39,6 +39,9 @@ typedef struct client_result {
    * (x-ehall-session-max-age). NULL when absent. Credentials: never log them. */
   char *set_session;
   char *session_max_age;
+  /* x-ehall-cache-max-age: the answer is the same for every anonymous caller and may be served
+   * again for this many seconds (0: absent). */
+  int cache_max_age_s;
 } client_result_t;
 
 /* Runs on the client's completion-queue thread: hand the result to another thread quickly. */

@@ -19,19 +19,22 @@
 #include "gateway/routes/routes.h"
 
 typedef struct http_config {
-  const char *listen;     /* "127.0.0.1:8080" */
+  const char *listen; /* "127.0.0.1:8080" */
   int threads;
   const char *static_dir; /* H5 build; may not exist (then only the API is served) */
   size_t body_max_bytes;
   size_t header_max_bytes;
-  long header_timeout_ms; /* HTTP/1: the head must arrive within it after its first byte */
-  long body_timeout_ms;   /* HTTP/1: the body within it after the head (else 408); HTTP/2: idle */
-  long deadline_ms;       /* deadline of every gRPC call */
+  long header_timeout_ms;   /* HTTP/1: the head must arrive within it after its first byte */
+  long body_timeout_ms;     /* HTTP/1: the body within it after the head (else 408); HTTP/2: idle */
+  long deadline_ms;         /* deadline of every gRPC call */
   const char *cors_origins; /* comma-separated allowed origins, "" for none */
   const char *core_secret;  /* sent as x-ehall-gateway-secret; "" or NULL: not sent */
   const char *version;      /* for OpenAPI's info.version */
   bool access_log;
   bool cookie_secure; /* the site is served over HTTPS: session cookies get `Secure` */
+  /* Answers the core marked as the same for every anonymous caller are served again from it
+   * (gateway/http/cache.h); NULL: no response cache. Not owned. */
+  struct http_cache *cache;
 } http_config_t;
 
 typedef struct http_server http_server_t;

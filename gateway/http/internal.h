@@ -25,8 +25,15 @@
 #include "google/rpc/status.pb-c.h"
 
 /* Fixed metric labels; route i is label HTTP_LABEL_ROUTES + i. */
-enum { HTTP_LABEL_NONE, HTTP_LABEL_STATIC, HTTP_LABEL_HEALTHZ, HTTP_LABEL_METRICS,
-       HTTP_LABEL_OPENAPI, HTTP_LABEL_PREFLIGHT, HTTP_LABEL_ROUTES };
+enum {
+  HTTP_LABEL_NONE,
+  HTTP_LABEL_STATIC,
+  HTTP_LABEL_HEALTHZ,
+  HTTP_LABEL_METRICS,
+  HTTP_LABEL_OPENAPI,
+  HTTP_LABEL_PREFLIGHT,
+  HTTP_LABEL_ROUTES
+};
 
 #define HTTP_MAX_ORIGINS 16
 
@@ -91,6 +98,10 @@ typedef struct http_req {
   /* "Bearer <ehall_session cookie>" when the request has no Authorization header but the web
    * session cookie (proxy.c); in the arena. A credential: never logged. */
   const char *cookie_bearer;
+  /* An anonymous GET the response cache may answer next time: its key (path, query and
+   * language), in the arena; NULL otherwise. */
+  const char *cache_key;
+  size_t cache_key_len;
 } http_req_t;
 
 /* The loop thread's own http_thread_t (NULL on other threads). */
@@ -115,11 +126,11 @@ void http__send_err(http_req_t *hr, int http_status, const eh_err_t *err);
  * body for our JSON error. Returns the slot the next ostream goes into. */
 h2o_ostream_t **http__replace_h2o_error(http_server_t *s, h2o_req_t *req, h2o_ostream_t **slot);
 
-#define HTTP_ERR(hr, http_status, code, zh, en)                                                   \
-  do {                                                                                            \
-    eh_err_t e__ = EH_ERR_INIT;                                                                   \
-    eh_err_set(&e__, code, NULL, zh, en);                                                         \
-    http__send_err(hr, http_status, &e__);                                                        \
+#define HTTP_ERR(hr, http_status, code, zh, en)                                                    \
+  do {                                                                                             \
+    eh_err_t e__ = EH_ERR_INIT;                                                                    \
+    eh_err_set(&e__, code, NULL, zh, en);                                                          \
+    http__send_err(hr, http_status, &e__);                                                         \
   } while (0)
 
 /* ---- proxy.c: JSON ⇄ gRPC ---- */

@@ -19,6 +19,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -27,6 +28,7 @@
 #include "gateway/http/internal.h"
 #include "gateway/http/util.h"
 #include "core/common/transcode.h"
+#include "gateway/http/cache.h"
 #include "google/api/httpbody.pb-c.h"
 
 struct http_call {
@@ -179,6 +181,12 @@ static void http__set_session_cookies(http_req_t *hr, const client_result_t *res
                  H2O_STRLIT("no-store"), 0);
 }
 
+static int64_t http__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A method answering google.api.HttpBody (a file: a guide's template, later a calendar file):
  * its bytes as they are, as a download (Content-Disposition: attachment; with the nosniff every
  * answer carries, a browser never renders an uploaded file as one of our pages). */
@@ -257,6 +265,10 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
     HTTP_ERR(hr, 500, EH_INTERNAL, "服务内部错误", "internal error");
     return;
   }
+  if (hr->cache_key != NULL && res->cache_max_age_s > 0 &&
+      http_cache_put(hr->t->srv->cfg.cache, hr->cache_key, hr->cache_key_len, json, len,
+                     http__now_ms() + (int64_t)res->cache_max_age_s * 1000))
+    http__header(hr->req, "x-cache", "MISS");
   http__send_json(hr, 200, json, len);
 }
 
@@ -306,6 +318,33 @@ static bool http__bound(const route_match_t *mt, const char *key) {
   return false;
 }
 
+/* An anonymous GET (no Authorization header, no session cookie) is answered from the response
+ * cache when the core marked the same request's answer as public a moment ago (cache.h);
+ * otherwise its key is kept so http__finish_api can store the answer. True when answered. */
+static bool http__cached(http_req_t *hr) {
+  h2o_req_t *req = hr->req;
+  http_cache_t *cache = hr->t->srv->cfg.cache;
+  if (cache == NULL || !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+      hr->cookie_bearer != NULL || http__req_header(req, H2O_STRLIT("authorization")).base != NULL)
+    return false;
+  h2o_iovec_t lang = http__req_header(req, H2O_STRLIT("accept-language"));
+  if (lang.len > 64)
+    lang.len = 64;
+  char *key = arena_printf(hr->arena, "%.*s\n%.*s", (int)req->path.len, req->path.base,
+                           (int)lang.len, lang.base ? lang.base : "");
+  size_t key_len = strlen(key);
+  char *body;
+  size_t len;
+  if (http_cache_get(cache, hr->arena, key, key_len, http__now_ms(), &body, &len)) {
+    http__header(req, "x-cache", "HIT");
+    http__send_json(hr, 200, body, len);
+    return true;
+  }
+  hr->cache_key = key;
+  hr->cache_key_len = key_len;
+  return false;
+}
+
 void http__api(http_req_t *hr) {
   http_server_t *s = hr->t->srv;
   h2o_req_t *req = hr->req;
@@ -329,6 +368,8 @@ void http__api(http_req_t *hr) {
   const route_method_t *route = mt.route;
   hr->label = HTTP_LABEL_ROUTES + routes_index(s->routes, route);
   if (!http__session_from_cookie(hr))
+    return;
+  if (http__cached(hr))
     return;
   eh_err_t err = EH_ERR_INIT;
   ProtobufCMessage *msg = NULL;
