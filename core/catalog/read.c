@@ -226,25 +226,42 @@ catalog__summaries_of_ids(catalog_viewer_t *v, const catalog_snapshot_t *s, cons
 /* --- GetHome, ListCategories
  * ---------------------------------------------------------------------- */
 
+/* The snapshot, the caller and what he can see of it (NULL with err). */
+static const catalog_snapshot_t *visible_snapshot(call_t *call, catalog_viewer_t *v, bool **visible,
+                                                  eh_err_t *err) {
+  const catalog_snapshot_t *s = catalog__snapshot(call, err);
+  if (s == NULL)
+    return NULL;
+  catalog__viewer_init(call, v);
+  *visible = visible_all(v, s, err);
+  return *visible != NULL ? s : NULL;
+}
+
+/* Categories, themes and departments with the counts of what the caller can see. */
+static void listing(arena_t *a, const catalog_snapshot_t *s, const bool *visible,
+                    Ehall__Catalog__V1__Category ***cats, size_t *n_cats,
+                    Ehall__Catalog__V1__Category ***themes, size_t *n_themes,
+                    Ehall__Catalog__V1__Department ***deps, size_t *n_deps) {
+  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY, cats,
+                     n_cats);
+  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_THEME, themes,
+                     n_themes);
+  departments_message(a, s, visible, deps, n_deps);
+}
+
 void catalog_get_home(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                       eh_err_t *err) {
   (void)req;
   arena_t *a = call->arena;
-  const catalog_snapshot_t *s = catalog__snapshot(call, err);
-  if (s == NULL)
-    return;
   catalog_viewer_t v;
-  catalog__viewer_init(call, &v);
-  bool *visible = visible_all(&v, s, err);
-  if (visible == NULL)
+  bool *visible;
+  const catalog_snapshot_t *s = visible_snapshot(call, &v, &visible, err);
+  if (s == NULL)
     return;
   Ehall__Catalog__V1__Home *out = arena_alloc(a, sizeof *out);
   ehall__catalog__v1__home__init(out);
-  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY,
-                     &out->categories, &out->n_categories);
-  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_THEME,
-                     &out->themes, &out->n_themes);
-  departments_message(a, s, visible, &out->departments, &out->n_departments);
+  listing(a, s, visible, &out->categories, &out->n_categories, &out->themes, &out->n_themes,
+          &out->departments, &out->n_departments);
   size_t *idx = arena_alloc(a, (s->n + 1) * sizeof *idx), n_vis = 0;
   out->hot = arena_alloc(a, HOME_LIST_MAX * sizeof *out->hot);
   for (size_t k = 0; k < s->n; k++)
@@ -282,21 +299,15 @@ void catalog_list_categories(call_t *call, const ProtobufCMessage *req, Protobuf
                              eh_err_t *err) {
   (void)req;
   arena_t *a = call->arena;
-  const catalog_snapshot_t *s = catalog__snapshot(call, err);
-  if (s == NULL)
-    return;
   catalog_viewer_t v;
-  catalog__viewer_init(call, &v);
-  bool *visible = visible_all(&v, s, err);
-  if (visible == NULL)
+  bool *visible;
+  const catalog_snapshot_t *s = visible_snapshot(call, &v, &visible, err);
+  if (s == NULL)
     return;
   Ehall__Catalog__V1__ListCategoriesReply *out = arena_alloc(a, sizeof *out);
   ehall__catalog__v1__list_categories_reply__init(out);
-  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY,
-                     &out->categories, &out->n_categories);
-  categories_message(a, s, visible, EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_THEME,
-                     &out->themes, &out->n_themes);
-  departments_message(a, s, visible, &out->departments, &out->n_departments);
+  listing(a, s, visible, &out->categories, &out->n_categories, &out->themes, &out->n_themes,
+          &out->departments, &out->n_departments);
   public_cache(call);
   *resp = &out->base;
 }

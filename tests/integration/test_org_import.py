@@ -41,7 +41,8 @@ class OrgImportTest(unittest.TestCase):
     def setUp(self):
         # Nothing else lives in this private database's org tables.
         psql(self.dsn, "TRUNCATE person_units, group_scopes, delegations, approver_groups,"
-                       " org_units RESTART IDENTITY")
+                       " service_favourites, service_recent, service_versions, service_templates,"
+                       " services, org_units RESTART IDENTITY")
         psql(self.dsn, "DELETE FROM account_roles WHERE role = 'dept_admin'")
 
     # --- helpers --------------------------------------------------------------------------

@@ -13,8 +13,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 command -v wrk >/dev/null || bench_die "wrk is not installed (apt-get install wrk)"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || bench_die "nginx is not installed (apt-get install nginx-light)"
 
 bench_build //core:ehall-core //gateway:ehall-gateway
 bench_say "starting PostgreSQL, Redis, ehall-core, two gateways and nginx under $BENCH_TMP"
@@ -63,66 +61,12 @@ total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))
 echo "  the search matches $total of 2,000 services" >&2
 chmod -R a+rX "$WWW"
 
-NGINX_PORT=$(bench_free_port)
-NGINX_DIR="$BENCH_TMP/nginx"
-mkdir -p "$NGINX_DIR"
-cat >"$NGINX_DIR/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $NGINX_DIR/body;
-  proxy_temp_path $NGINX_DIR/proxy;
-  fastcgi_temp_path $NGINX_DIR/fastcgi;
-  uwsgi_temp_path $NGINX_DIR/uwsgi;
-  scgi_temp_path $NGINX_DIR/scgi;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  open_file_cache max=16 inactive=60s;
-  open_file_cache_valid 60s;
-  server_tokens off;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WWW;
-    types { }
-    default_type "application/json; charset=utf-8";
+bench_start_nginx "$WWW" '    default_type "application/json; charset=utf-8";
     location = /api/v1/catalog/services { try_files /search.json =404; }
-    location = /api/v1/catalog/services/svc-1000 { try_files /guide.json =404; }
-  }
-}
-CONF
-"$NGINX" -e "$NGINX_DIR/error.log" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" >"$NGINX_DIR/stdout.log" 2>&1 &
-NGINX_PID=$!
-BENCH_PIDS+=("$NGINX_PID")
-bench_wait_port "$NGINX_PORT" "$NGINX_PID" nginx "$NGINX_DIR/error.log"
+    location = /api/v1/catalog/services/svc-1000 { try_files /guide.json =404; }'
 NG="http://127.0.0.1:$NGINX_PORT"
 curl -sS "$NG$SEARCH" | cmp -s - "$WWW/search.json" || bench_die "nginx does not serve the gateway's search bytes"
 curl -sS "$NG$GUIDE" | cmp -s - "$WWW/guide.json" || bench_die "nginx does not serve the gateway's guide bytes"
-
-to_us() {
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1e3; else if (v ~ /s$/) f = 1e6; else f = 1; printf "%.1f", n * f }'
-}
-wrk_round() { # FILE LABEL ROUND URL SERVER_PID
-  local file=$1 label=$2 round=$3 url=$4 pid=$5 out="$BENCH_TMP/wrk.out" t0 t1
-  t0=$(bench_cpu_ticks "$pid")
-  wrk -t2 -c"$CONCURRENCY" -d"${SECONDS_PER_RUN}s" --latency "$url" >"$out" 2>&1 ||
-    { cat "$out" >&2; bench_die "wrk failed against $url"; }
-  t1=$(bench_cpu_ticks "$pid")
-  local rps p50 p99 reqs non2xx sockerr
-  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out")
-  p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$out")")
-  p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$out")")
-  reqs=$(awk '/requests in/ { print $1 }' "$out")
-  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out"); non2xx=${non2xx:-0}
-  sockerr=$(awk -F'[ ,]+' '/Socket errors:/ { print $5 + $7 + $9 + $11 }' "$out"); sockerr=${sockerr:-0}
-  local line="label=$label round=$round req_per_s=$rps p50_us=$p50 p99_us=$p99 requests=$reqs"
-  line+=" errors=$((non2xx + sockerr)) cpu_us_per_op=$(bench_cpu_us_per_op $((t1 - t0)) "$reqs")"
-  echo "$line" >>"$file"
-  echo "  $line" >&2
-}
 
 for p in search guide; do
   if [ $p = search ]; then path=$SEARCH; else path=$GUIDE; fi
@@ -134,9 +78,9 @@ for p in search guide; do
     if [ $((r % 2)) -eq 1 ]; then order="cached nginx plain"; else order="plain nginx cached"; fi
     for s in $order; do
       case $s in
-        cached) wrk_round "$RESULTS" cached "$r" "$GW$path" "$CACHED_PID" ;;
-        nginx) wrk_round "$RESULTS" nginx "$r" "$NG$path" "$NGINX_PID" ;;
-        plain) wrk_round "$RESULTS" plain "$r" "$GP$path" "$PLAIN_PID" ;;
+        cached) bench_wrk_round "$RESULTS" cached "$r" "$GW$path" "$CACHED_PID" ;;
+        nginx) bench_wrk_round "$RESULTS" nginx "$r" "$NG$path" "$NGINX_PID" ;;
+        plain) bench_wrk_round "$RESULTS" plain "$r" "$GP$path" "$PLAIN_PID" ;;
       esac
     done
   done

@@ -15,6 +15,8 @@ FROM generate_series(1, 10) AS d;
 INSERT INTO catalog_categories (code, kind, name, name_en, sort_order)
 SELECT 'bc' || c, 1, '分类' || c, 'Category ' || c, c FROM generate_series(1, 12) AS c;
 
+-- The services' names: who × what × how, numbered (学生在读证明开具1 …).
+CREATE TEMP TABLE bench_names ON COMMIT DROP AS
 WITH w AS (
   SELECT ARRAY['学生', '教职工', '研究生', '本科生', '新生', '毕业生', '留学生', '博士生', '校友', '访客']
            AS who,
@@ -22,27 +24,15 @@ WITH w AS (
                '教室', '经费', '出国', '请假', '论文', '邮箱', '网络', '图书证', '车辆', '实验室',
                '党组织关系'] AS what,
          ARRAY['开具', '补办', '预约', '申请', '报销', '查询', '变更', '注销', '审批', '登记'] AS how
-), s AS (
-  SELECT i,
-         w.who[1 + i % 10] || w.what[1 + (i / 10) % 20] || w.how[1 + (i / 200) % 10] || i AS name
-  FROM generate_series(1, 2000) AS i, w
 )
+SELECT i, w.who[1 + i % 10] || w.what[1 + (i / 10) % 20] || w.how[1 + (i / 200) % 10] || i AS name
+FROM generate_series(1, 2000) AS i, w;
+
 INSERT INTO services (id, code, owner_unit_id, state, created_at, updated_at, published_at)
 OVERRIDING SYSTEM VALUE
-SELECT i, 'svc-' || i, 11 + i % 10, 2, now(), now(), now() - make_interval(mins => i) FROM s;
+SELECT i, 'svc-' || i, 11 + i % 10, 2, now(), now(), now() - make_interval(mins => i)
+FROM bench_names;
 
-WITH w AS (
-  SELECT ARRAY['学生', '教职工', '研究生', '本科生', '新生', '毕业生', '留学生', '博士生', '校友', '访客']
-           AS who,
-         ARRAY['在读证明', '成绩单', '学生证', '校园卡', '宿舍', '奖学金', '档案', '户籍', '场馆',
-               '教室', '经费', '出国', '请假', '论文', '邮箱', '网络', '图书证', '车辆', '实验室',
-               '党组织关系'] AS what,
-         ARRAY['开具', '补办', '预约', '申请', '报销', '查询', '变更', '注销', '审批', '登记'] AS how
-), s AS (
-  SELECT i,
-         w.who[1 + i % 10] || w.what[1 + (i / 10) % 20] || w.how[1 + (i / 200) % 10] || i AS name
-  FROM generate_series(1, 2000) AS i, w
-)
 INSERT INTO service_versions (service_id, version, state, name, guide, published_at)
 SELECT i, 1, 2, name, jsonb_build_object(
   'name', name,
@@ -65,7 +55,7 @@ SELECT i, 1, 2, name, jsonb_build_object(
   'mode', 'HANDLING_MODE_ONLINE',
   'keywords', jsonb_build_array('压测')),
   now() - make_interval(mins => i)
-FROM s;
+FROM bench_names;
 
 UPDATE catalog_generation SET generation = generation + 1;
 COMMIT;

@@ -209,3 +209,74 @@ bench_grpc_round() { # FILE LABEL ROUND PORT METHOD SERVER_PID…
 bench_summary() { # markdown lines on stdin → stdout and BENCH_SUMMARY
   if [ -n "${BENCH_SUMMARY:-}" ]; then tee -a "$BENCH_SUMMARY"; else cat; fi
 }
+
+# --- nginx and wrk: HTTP against a static reference --------------------------------------------
+
+# nginx (Debian's nginx-light) serving the directory WWW with the given `location` lines, tuned
+# as one would for a benchmark: 2 workers (the gateway has 2 threads), no access log,
+# open_file_cache, keep-alive connections that are not closed every 1000 requests.
+bench_start_nginx() { # WWW LOCATIONS → NGINX_PID, NGINX_PORT
+  local www=$1 locations=$2 dir="$BENCH_TMP/nginx" nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  [ -x "$nginx" ] || bench_die "nginx is not installed (apt-get install nginx-light)"
+  NGINX_PORT=$(bench_free_port)
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  open_file_cache max=16 inactive=60s;
+  open_file_cache_valid 60s;
+  server_tokens off;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $www;
+    types { }
+$locations
+  }
+}
+CONF
+  "$nginx" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  BENCH_PIDS+=("$NGINX_PID")
+  bench_wait_port "$NGINX_PORT" "$NGINX_PID" nginx "$dir/error.log"
+}
+
+bench_to_us() { # wrk's "480.00us" / "1.23ms" / "1.01s" → microseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1e3; else if (v ~ /s$/) f = 1e6; else f = 1; printf "%.1f", n * f }'
+}
+
+# One wrk run (-t2, CONCURRENCY connections, SECONDS_PER_RUN) appended to FILE as a line of
+# key=value figures; CPU of SERVER_PID (and of CORE_PID when given) per request.
+bench_wrk_round() { # FILE LABEL ROUND URL SERVER_PID [CORE_PID]
+  local file=$1 label=$2 round=$3 url=$4 pid=$5 core_pid=${6:-} out="$BENCH_TMP/wrk.out"
+  local t0 t1 c0=0 c1=0
+  t0=$(bench_cpu_ticks "$pid"); [ -n "$core_pid" ] && c0=$(bench_cpu_ticks "$core_pid")
+  wrk -t2 -c"$CONCURRENCY" -d"${SECONDS_PER_RUN}s" --latency "$url" >"$out" 2>&1 ||
+    { cat "$out" >&2; bench_die "wrk failed against $url"; }
+  t1=$(bench_cpu_ticks "$pid"); [ -n "$core_pid" ] && c1=$(bench_cpu_ticks "$core_pid")
+  local rps p50 p90 p99 reqs non2xx sockerr
+  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out")
+  p50=$(bench_to_us "$(awk '$1 == "50%" { print $2 }' "$out")")
+  p90=$(bench_to_us "$(awk '$1 == "90%" { print $2 }' "$out")")
+  p99=$(bench_to_us "$(awk '$1 == "99%" { print $2 }' "$out")")
+  reqs=$(awk '/requests in/ { print $1 }' "$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out"); non2xx=${non2xx:-0}
+  sockerr=$(awk -F'[ ,]+' '/Socket errors:/ { print $5 + $7 + $9 + $11 }' "$out"); sockerr=${sockerr:-0}
+  local line="label=$label round=$round req_per_s=$rps p50_us=$p50 p90_us=$p90 p99_us=$p99 requests=$reqs"
+  line+=" errors=$((non2xx + sockerr)) cpu_us_per_op=$(bench_cpu_us_per_op $((t1 - t0)) "$reqs")"
+  [ -n "$core_pid" ] && line+=" core_cpu_us_per_op=$(bench_cpu_us_per_op $((c1 - c0)) "$reqs")"
+  echo "$line" >>"$file"
+  echo "  $line" >&2
+}
