@@ -18,6 +18,7 @@
 /* Spellings kept per name: combinations of polyphonic readings (宿舍调换: su-she-tiao/diao…). */
 #define SEARCH_MAX_SPELLINGS 8
 #define SEARCH_FUZZY_MIN_CHARS 4
+#define SEARCH_FUZZY_BELOW_HITS 20
 
 typedef struct doc_keys {
   const char *name;      /* lower-cased */
@@ -231,16 +232,19 @@ static int band_of(const ctx_t *c, const doc_keys_t *d, search_match_t *how) {
   if (best > 0)
     return *how = SEARCH_MATCH_PINYIN_INITIALS, best;
 fuzzy:
-  if (c->nq_cps >= SEARCH_FUZZY_MIN_CHARS) {
-    if (one_edit_u32(c->q_cps, c->nq_cps, d->name_cps, d->n_name_cps))
-      return *how = SEARCH_MATCH_FUZZY, BAND_FUZZY;
-    if (c->ascii)
-      for (size_t s = 0; s < d->n_spellings; s++)
-        if (fuzzy_key(c->q_flat, c->nq_flat, d->full[s]) ||
-            one_edit_ascii(c->q_flat, c->nq_flat, d->initials[s], strlen(d->initials[s])))
-          return *how = SEARCH_MATCH_FUZZY, BAND_FUZZY;
-  }
   return *how = SEARCH_MATCH_NONE, 0;
+}
+
+/* Within one edit of the name, or of a spelling (whole or its start) or its initials. */
+static bool fuzzy_of(const ctx_t *c, const doc_keys_t *d) {
+  if (one_edit_u32(c->q_cps, c->nq_cps, d->name_cps, d->n_name_cps))
+    return true;
+  if (c->ascii)
+    for (size_t s = 0; s < d->n_spellings; s++)
+      if (fuzzy_key(c->q_flat, c->nq_flat, d->full[s]) ||
+          one_edit_ascii(c->q_flat, c->nq_flat, d->initials[s], strlen(d->initials[s])))
+        return true;
+  return false;
 }
 
 static int hit_cmp(const search_hit_t *x, const search_hit_t *y) {
@@ -291,6 +295,7 @@ size_t search_run(arena_t *a, const search_index_t *index, const char *normalize
   c.nq_flat = nf;
   c.q_cps = code_points(a, c.q, &c.nq_cps);
   search_hit_t *out = arena_alloc(a, index->n * sizeof *out);
+  bool *matched = arena_zalloc(a, index->n * sizeof *matched);
   size_t n = 0;
   for (size_t i = 0; i < index->n; i++) {
     if (allowed != NULL && !allowed[i])
@@ -299,9 +304,20 @@ size_t search_run(arena_t *a, const search_index_t *index, const char *normalize
     int band = band_of(&c, &index->docs[i], &how);
     if (band == 0)
       continue;
+    matched[i] = true;
     int shortness = 99 - (index->docs[i].name_chars < 99 ? index->docs[i].name_chars : 99);
     out[n++] = (search_hit_t){.doc = i, .score = band * 100 + shortness, .matched_by = how};
   }
+  /* Typos are forgiven only when the query found little by itself (fewer than a page): close
+   * matches would rank last anyway, and this pass is the costly one. */
+  if (n < SEARCH_FUZZY_BELOW_HITS && c.nq_cps >= SEARCH_FUZZY_MIN_CHARS)
+    for (size_t i = 0; i < index->n; i++) {
+      if (matched[i] || (allowed != NULL && !allowed[i]) || !fuzzy_of(&c, &index->docs[i]))
+        continue;
+      int shortness = 99 - (index->docs[i].name_chars < 99 ? index->docs[i].name_chars : 99);
+      out[n++] = (search_hit_t){
+          .doc = i, .score = BAND_FUZZY * 100 + shortness, .matched_by = SEARCH_MATCH_FUZZY};
+    }
   hits_sort(a, out, n);
   *hits = out;
   return n;

@@ -9,8 +9,9 @@
  * starting with it; the name containing it (Chinese substring); a keyword or the English name
  * containing it; the full pinyin of the name equal to / starting with / containing it; the
  * pinyin initials equal to / starting with / containing it ("zdzm", "cjd"); and, for queries
- * of at least 4 characters, a close match (one edit: a letter wrong, missing, extra or two
- * swapped) of the name, its pinyin or its initials. Each rank has a score band; within a band
+ * of at least 4 characters that found fewer than 20 documents by the rules above, a close
+ * match (one edit: a letter wrong, missing, extra or two swapped) of the name, its pinyin or
+ * its initials. Each rank has a score band; within a band
  * shorter names come first, then the caller's order of documents (the snapshot orders them by
  * hotness).
  */

@@ -5,7 +5,7 @@
 # Starts a private PostgreSQL, Redis, ehall-core and two gateways: one with its response cache
 # (subscribed to ehall:cache:invalidate on the same Redis, as ./dev runs it) and one without
 # (every request goes to the core's in-process snapshot: the uncached path). Fetches, once, an
-# anonymous search (`GET /api/v1/catalog/services?query=xszm`, pinyin initials) and a guide
+# anonymous search (`GET /api/v1/catalog/services?query=zdzm`, pinyin initials: 在读证明) and a guide
 # (`GET /api/v1/catalog/services/svc-1000`), and has nginx (2 workers, access_log off) serve
 # exactly those bytes. Then wrk -t2 -c64 runs, in interleaved rounds, against the cached
 # gateway, nginx, and the uncached gateway. Prints req/s, p50/p99 and the ratios gateway ÷
@@ -28,9 +28,9 @@ bench_start_core CORE "${BENCH_CORE_WORKERS:-4}"
 start_gw() { # NAME EXTRA_ENV… → <NAME>_PID, <NAME>_PORT
   local name=$1 port log; shift
   port=$(bench_free_port); log="$BENCH_TMP/$name.log"
-  (cd "$BENCH_REPO" && env "$@" EHALL_GATEWAY_LISTEN="127.0.0.1:$port" \
+  (cd "$BENCH_REPO" && exec env "$@" EHALL_GATEWAY_LISTEN="127.0.0.1:$port" \
     EHALL_GATEWAY_CORE_ADDR="127.0.0.1:$CORE_PORT" EHALL_GATEWAY_CORE_SECRET="$BENCH_GATEWAY_SECRET" \
-    EHALL_GATEWAY_LOG_LEVEL=warn EHALL_GATEWAY_ACCESS_LOG=false exec "$GATEWAY_BIN") >"$log" 2>&1 &
+    EHALL_GATEWAY_LOG_LEVEL=warn EHALL_GATEWAY_ACCESS_LOG=false "$GATEWAY_BIN") >"$log" 2>&1 &
   local pid=$!
   BENCH_PIDS+=("$pid")
   bench_wait_port "$port" "$pid" "ehall-gateway ($name)" "$log"
@@ -42,7 +42,7 @@ start_gw PLAIN EHALL_GATEWAY_CACHE_MAX_BYTES=0
 GW="http://127.0.0.1:$CACHED_PORT"
 GP="http://127.0.0.1:$PLAIN_PORT"
 
-SEARCH='/api/v1/catalog/services?query=xszm'
+SEARCH='/api/v1/catalog/services?query=zdzm'
 GUIDE='/api/v1/catalog/services/svc-1000'
 WWW="$BENCH_TMP/www"
 mkdir -p "$WWW"
@@ -57,7 +57,8 @@ for p in search guide; do
   done
   echo "  GET $path → $(wc -c <"$WWW/$p.json") bytes" >&2
 done
-total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"])' "$WWW/search.json")
+total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("total", 0))' "$WWW/search.json")
+[ "$total" -gt 0 ] || bench_die "the search matched nothing"
 echo "  the search matches $total of 2,000 services" >&2
 chmod -R a+rX "$WWW"
 
