@@ -80,17 +80,7 @@ static bool known_codes(call_t *call, store_pg_conn_t *conn, guide_known_t *know
   size_t n;
   if (!store_catalog_categories(call->arena, conn, &cats, &n, err))
     return false;
-  const char **c = arena_alloc(call->arena, (n + 1) * sizeof *c);
-  const char **t = arena_alloc(call->arena, (n + 1) * sizeof *t);
-  known->n_categories = known->n_themes = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (cats[i].kind == EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY)
-      c[known->n_categories++] = cats[i].code;
-    else
-      t[known->n_themes++] = cats[i].code;
-  }
-  known->categories = c;
-  known->themes = t;
+  catalog__known_codes(call->arena, cats, n, known);
   return true;
 }
 
@@ -484,10 +474,8 @@ static bool load_version(call_t *call, store_pg_conn_t *conn, const store_catalo
                          eh_err_t *err) {
   arena_t *a = call->arena;
   bool found = false;
-  if (version <= 0 || !store_catalog_version_get(a, conn, svc->id, version, v, &found, err)) {
-    if (err->code != EH_OK)
-      return false;
-  }
+  if (version > 0 && !store_catalog_version_get(a, conn, svc->id, version, v, &found, err))
+    return false;
   if (!found)
     return eh_err_set(err, EH_NOT_FOUND, field, "该服务没有第 %d 版",
                       "the service has no version %d", version);

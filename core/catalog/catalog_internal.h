@@ -32,9 +32,12 @@ const char *catalog__template_url(arena_t *a, const char *file_id, const char *n
 /* A JSON string literal (quoted, escaped) of s, in a: for audit details holding free text. */
 const char *catalog__json_str(arena_t *a, const char *s);
 
-/* True for an English-speaking caller (labels, diff). */
-struct call;
-bool catalog__en(const struct call *call);
+/* The codes guides may use (guide_rules.h) from the stored categories and themes; the arrays
+ * in a, the strings borrowed from cats. */
+struct guide_known;
+struct store_catalog_category;
+void catalog__known_codes(arena_t *a, const struct store_catalog_category *cats, size_t n,
+                          struct guide_known *out);
 
 /* The Template messages of a guide with their output fields (content type, size, download URL)
  * filled from what is stored; files not found keep only id and name. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/catalog/catalog_internal.h"
-#include "core/common/call.h"
+#include "core/catalog/guide_rules.h"
 #include "core/common/transcode.h"
 #include "core/store/catalog_store.h"
 
@@ -80,10 +80,6 @@ const char *catalog__json_str(arena_t *a, const char *s) {
   return b.p;
 }
 
-bool catalog__en(const struct call *call) {
-  return call->language != NULL && strncmp(call->language, "en", 2) == 0;
-}
-
 void catalog__fill_templates(arena_t *a, Ehall__Catalog__V1__Guide *g,
                              const struct store_catalog_template_meta *meta, size_t n_meta) {
   for (size_t i = 0; i < g->n_templates; i++) {
@@ -98,5 +94,18 @@ void catalog__fill_templates(arena_t *a, Ehall__Catalog__V1__Guide *g,
       t->download_url = (char *)catalog__template_url(a, t->file_id, t->name);
       break;
     }
+  }
+}
+
+void catalog__known_codes(arena_t *a, const store_catalog_category_t *cats, size_t n,
+                          guide_known_t *out) {
+  const char **c = arena_alloc(a, (n + 1) * sizeof *c);
+  const char **t = arena_alloc(a, (n + 1) * sizeof *t);
+  *out = (guide_known_t){c, 0, t, 0};
+  for (size_t i = 0; i < n; i++) {
+    if (cats[i].kind == EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY)
+      c[out->n_categories++] = cats[i].code;
+    else
+      t[out->n_themes++] = cats[i].code;
   }
 }

@@ -9,7 +9,6 @@
  * the parsed message, so key order and spacing in the file do not matter): a second run
  * changes nothing.
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +80,8 @@ static bool import_fn(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
   /* The codes guides may use, after the file's categories are in. */
   if (!store_catalog_categories(a, conn, &have, &n_have, err))
     return false;
-  const char **cc = arena_alloc(a, (n_have + 1) * sizeof *cc);
-  const char **tc = arena_alloc(a, (n_have + 1) * sizeof *tc);
-  guide_known_t known = {cc, 0, tc, 0};
-  for (size_t j = 0; j < n_have; j++) {
-    if (have[j].kind == EHALL__CATALOG__V1__CATEGORY_KIND__CATEGORY_KIND_CATEGORY)
-      cc[known.n_categories++] = have[j].code;
-    else
-      tc[known.n_themes++] = have[j].code;
-  }
+  guide_known_t known;
+  catalog__known_codes(a, have, n_have, &known);
   for (size_t i = 0; i < t->n_entries; i++) {
     entry_t *e = &t->entries[i];
     if (!guide_validate(e->guide, &known, err))
@@ -185,73 +177,50 @@ static bool import_fn(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
   return true;
 }
 
-/* The file's categories and services, parsed and checked one by one (in call->arena). */
+/* The file's categories and services, parsed by the proto3 JSON mapping (CatalogFile) and
+ * checked one by one (in call->arena). */
 static bool parse_file(call_t *call, const char *text, size_t len, import_tx_t *t, eh_err_t *err) {
   arena_t *a = call->arena;
-  cJSON *root = cJSON_ParseWithLength(text, len);
-  if (root == NULL || !cJSON_IsObject(root)) {
-    cJSON_Delete(root);
-    return eh_err_set(err, EH_INVALID, NULL, "文件不是 JSON 对象", "the file is not a JSON object");
-  }
-  bool ok = true;
-  const cJSON *cats = cJSON_GetObjectItemCaseSensitive(root, "categories");
-  const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(root, "services");
-  size_t nc = cJSON_IsArray(cats) ? (size_t)cJSON_GetArraySize(cats) : 0;
-  size_t ns = cJSON_IsArray(svcs) ? (size_t)cJSON_GetArraySize(svcs) : 0;
-  t->cats = arena_zalloc(a, (nc + 1) * sizeof *t->cats);
-  t->entries = arena_zalloc(a, (ns + 1) * sizeof *t->entries);
   static const transcode_schema_t schema = {0};
-  size_t i = 0;
-  const cJSON *it;
-  cJSON_ArrayForEach(it, cats) {
-    char *js = cJSON_PrintUnformatted(it);
-    Ehall__Catalog__V1__Category *c = (Ehall__Catalog__V1__Category *)transcode_json_to_pb(
-        a, &schema, &ehall__catalog__v1__category__descriptor, js ? js : "", js ? strlen(js) : 0,
-        err);
-    free(js);
-    if (c == NULL || !guide_category_check(c->code, c, err)) {
-      ok = bad_entry(err, "分类", i, c ? c->code : NULL);
-      break;
-    }
+  eh_err_t perr = EH_ERR_INIT;
+  const Ehall__Catalog__V1__CatalogFile *f =
+      (const Ehall__Catalog__V1__CatalogFile *)transcode_json_to_pb(
+          a, &schema, &ehall__catalog__v1__catalog_file__descriptor, text, len, &perr);
+  if (f == NULL)
+    return eh_err_set(err, EH_INVALID, perr.nfields > 0 ? perr.fields[0].field : NULL,
+                      "文件格式不对：%.60s %.120s", "the file is malformed: %.60s %.120s",
+                      perr.nfields > 0 ? perr.fields[0].field : "", perr.message_en);
+  t->cats = arena_zalloc(a, (f->n_categories + 1) * sizeof *t->cats);
+  t->entries = arena_zalloc(a, (f->n_services + 1) * sizeof *t->entries);
+  for (size_t i = 0; i < f->n_categories; i++) {
+    const Ehall__Catalog__V1__Category *c = f->categories[i];
+    if (!guide_category_check(c->code, c, err))
+      return bad_entry(err, "分类", i, c->code);
     t->cats[t->n_cats++] = (store_catalog_category_t){
         c->code, c->kind, c->name, c->name_en, c->icon ? c->icon : "", c->sort_order};
-    i++;
   }
-  i = 0;
-  const cJSON *services = ok ? svcs : NULL;
-  cJSON_ArrayForEach(it, services) {
+  for (size_t i = 0; i < f->n_services; i++) {
+    const Ehall__Catalog__V1__CatalogFileService *fs = f->services[i];
     entry_t *e = &t->entries[t->n_entries];
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
-    const cJSON *owner = cJSON_GetObjectItemCaseSensitive(it, "ownerUnit");
-    const cJSON *guide = cJSON_GetObjectItemCaseSensitive(it, "guide");
-    e->code = cJSON_IsString(code) ? arena_strdup(a, code->valuestring) : "";
-    e->owner = cJSON_IsString(owner) ? arena_strdup(a, owner->valuestring) : "";
-    e->publish = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "publish"));
-    if (!guide_code_check(e->code, err)) {
-      ok = bad_entry(err, "服务", i, e->code);
-      break;
-    }
+    *e = (entry_t){
+        .code = fs->code, .owner = fs->owner_unit, .publish = fs->publish, .guide = fs->guide};
+    if (!guide_code_check(e->code, err))
+      return bad_entry(err, "服务", i, e->code);
     for (size_t k = 0; k < t->n_entries; k++)
       if (!strcmp(t->entries[k].code, e->code)) {
         eh_err_set(err, EH_INVALID, "code", "服务代码重复", "the code appears twice");
-        ok = bad_entry(err, "服务", i, e->code);
+        return bad_entry(err, "服务", i, e->code);
       }
-    if (!ok)
-      break;
-    char *js = guide ? cJSON_PrintUnformatted(guide) : NULL;
-    e->guide = (Ehall__Catalog__V1__Guide *)transcode_json_to_pb(
-        a, &schema, &ehall__catalog__v1__guide__descriptor, js ? js : "", js ? strlen(js) : 0, err);
-    free(js);
-    size_t jl;
-    if (e->guide == NULL || (e->json = catalog__guide_to_json(a, e->guide, &jl, err)) == NULL) {
-      ok = bad_entry(err, "服务", i, e->code);
-      break;
+    if (e->guide == NULL) {
+      eh_err_set(err, EH_INVALID, "guide", "缺少服务指南", "the guide is missing");
+      return bad_entry(err, "服务", i, e->code);
     }
+    size_t jl;
+    if ((e->json = catalog__guide_to_json(a, e->guide, &jl, err)) == NULL)
+      return bad_entry(err, "服务", i, e->code);
     t->n_entries++;
-    i++;
   }
-  cJSON_Delete(root);
-  return ok;
+  return true;
 }
 
 bool catalog_import_file(call_t *call, const char *path, bool apply, eh_err_t *err) {

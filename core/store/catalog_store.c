@@ -122,25 +122,6 @@ static int64_t num(const store_rows_t *r, int row, int col) {
   return store_rows_int64(r, row, col);
 }
 
-/* {"a","b"} with every element quoted and escaped. */
-static const char *text_array(arena_t *a, const char *const *v, size_t n) {
-  arena_buf_t b = {.a = a};
-  arena_buf_putc(&b, '{');
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      arena_buf_putc(&b, ',');
-    arena_buf_putc(&b, '"');
-    for (const char *p = v[i]; *p; p++) {
-      if (*p == '"' || *p == '\\')
-        arena_buf_putc(&b, '\\');
-      arena_buf_putc(&b, *p);
-    }
-    arena_buf_putc(&b, '"');
-  }
-  arena_buf_putc(&b, '}');
-  return b.p;
-}
-
 static void service_row(const store_rows_t *r, int i, store_catalog_service_t *s) {
   s->id = num(r, i, 0);
   s->code = store_rows_get(r, i, 1);
@@ -353,7 +334,7 @@ static void templates_of(arena_t *a, const store_rows_t *r, store_catalog_templa
 bool store_catalog_templates_meta(arena_t *a, store_pg_conn_t *conn, const char *const *ids,
                                   size_t n_ids, store_catalog_template_meta_t **out, size_t *n,
                                   eh_err_t *err) {
-  const char *p[] = {text_array(a, ids, n_ids)};
+  const char *p[] = {store_pg_text_array(a, ids, n_ids)};
   store_rows_t *r = store_pg_exec(a, conn, SQL_TEMPLATES_META, 1, p, err);
   if (r == NULL)
     return false;

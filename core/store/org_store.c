@@ -171,28 +171,8 @@ static const char *org__i64(arena_t *a, int64_t v) {
   return arena_printf(a, "%" PRId64, v);
 }
 
-/* A text[] literal: every element quoted, with " and \ escaped. */
-static const char *org__text_array(arena_t *a, const char *const *v, size_t n) {
-  size_t cap = 3;
-  for (size_t i = 0; i < n; i++)
-    cap += strlen(v[i]) * 2 + 3;
-  char *s = arena_alloc(a, cap), *p = s;
-  *p++ = '{';
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      *p++ = ',';
-    *p++ = '"';
-    for (const char *c = v[i]; *c; c++) {
-      if (*c == '"' || *c == '\\')
-        *p++ = '\\';
-      *p++ = *c;
-    }
-    *p++ = '"';
-  }
-  *p++ = '}';
-  *p = '\0';
-  return s;
-}
+/* A text[] literal: store_pg_text_array (pg.h). */
+#define org__text_array store_pg_text_array
 
 static const char *org__int_array(arena_t *a, const int *v, size_t n) {
   char *s = arena_alloc(a, n * 12 + 3), *p = s;

@@ -651,3 +651,25 @@ bool store_pg_ping(store_pg_pool_t *pool, int64_t deadline_ms, char *version, si
   arena_destroy(a);
   return ok;
 }
+
+const char *store_pg_text_array(arena_t *a, const char *const *v, size_t n) {
+  size_t cap = 3;
+  for (size_t i = 0; i < n; i++)
+    cap += strlen(v[i]) * 2 + 3;
+  char *s = arena_alloc(a, cap), *p = s;
+  *p++ = '{';
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      *p++ = ',';
+    *p++ = '"';
+    for (const char *c = v[i]; *c; c++) {
+      if (*c == '"' || *c == '\\')
+        *p++ = '\\';
+      *p++ = *c;
+    }
+    *p++ = '"';
+  }
+  *p++ = '}';
+  *p = '\0';
+  return s;
+}

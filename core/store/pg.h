@@ -78,4 +78,9 @@ void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms);
 bool store_pg_ping(store_pg_pool_t *pool, int64_t deadline_ms, char *version, size_t cap,
                    double *latency_ms, eh_err_t *err);
 
+/* A PostgreSQL text[] literal of v[0..n) for one text parameter ("{\"a\",\"b\"}"): every
+ * element quoted, with " and \ escaped; in a. Lists travel this way so a statement stays one
+ * parameterised statement however long the list. */
+const char *store_pg_text_array(arena_t *a, const char *const *v, size_t n);
+
 #endif

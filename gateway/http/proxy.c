@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/common/call.h"
 #include "core/common/log.h"
 #include "gateway/http/cookie.h"
 #include "gateway/http/internal.h"
@@ -181,12 +182,6 @@ static void http__set_session_cookies(http_req_t *hr, const client_result_t *res
                  H2O_STRLIT("no-store"), 0);
 }
 
-static int64_t http__now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A method answering google.api.HttpBody (a file: a guide's template, later a calendar file):
  * its bytes as they are, as a download (Content-Disposition: attachment; with the nosniff every
  * answer carries, a browser never renders an uploaded file as one of our pages). */
@@ -267,7 +262,7 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
   }
   if (hr->cache_key != NULL && res->cache_max_age_s > 0 &&
       http_cache_put(hr->t->srv->cfg.cache, hr->cache_key, hr->cache_key_len, json, len,
-                     http__now_ms() + (int64_t)res->cache_max_age_s * 1000))
+                     call_now_ms() + (int64_t)res->cache_max_age_s * 1000))
     http__header(hr->req, "x-cache", "MISS");
   http__send_json(hr, 200, json, len);
 }
@@ -335,7 +330,7 @@ static bool http__cached(http_req_t *hr) {
   size_t key_len = strlen(key);
   char *body;
   size_t len;
-  if (http_cache_get(cache, hr->arena, key, key_len, http__now_ms(), &body, &len)) {
+  if (http_cache_get(cache, hr->arena, key, key_len, call_now_ms(), &body, &len)) {
     http__header(req, "x-cache", "HIT");
     http__send_json(hr, 200, body, len);
     return true;

@@ -84,6 +84,15 @@ class CatalogImportTest(unittest.TestCase):
                                                  "guide": self.guide()}]}, True)
         self.assertEqual(rc, 1, out)
         self.assertIn("Bad Code", out)
+        # An unknown field or a wrong type is refused by the proto3 JSON mapping, naming it.
+        rc, out = self.run_import({"services": [{"code": good, "ownerUnit": c.tree.D,
+                                                 "guide": self.guide(), "colour": "red"}]}, True)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("colour", out)
+        rc, out = self.run_import({"services": [{"code": good, "ownerUnit": c.tree.D,
+                                                 "publish": "yes", "guide": self.guide()}]}, True)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("publish", out)
         rc, out = self.run_import({"services": [{"code": good, "ownerUnit": "NO-SUCH-UNIT",
                                                  "guide": self.guide()}]}, True)
         self.assertEqual(rc, 1, out)
