@@ -16,8 +16,8 @@ bool store_feedback_insert(arena_t *a, store_pg_pool_t *pool, int64_t deadline_m
                            eh_err_t *err) {
   char category[12];
   snprintf(category, sizeof(category), "%d", row->category);
-  const char *params[] = {category,  row->content,   row->contact,
-                          row->page, row->client_ip, row->request_id};
+  const char *params[] = {category,      row->content,   row->contact,
+                          row->page,     row->client_ip, row->request_id};
   store_pg_conn_t *conn = store_pg_acquire(a, pool, deadline_ms, err);
   if (conn == NULL)
     return false;

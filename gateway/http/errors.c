@@ -71,8 +71,7 @@ long long http_error_retry_after_s(const Google__Rpc__Status *st) {
     const char *name = slash ? slash + 1 : any->type_url;
     if (strcmp(name, want) != 0)
       continue;
-    Google__Rpc__RetryInfo *ri =
-        google__rpc__retry_info__unpack(NULL, any->value.len, any->value.data);
+    Google__Rpc__RetryInfo *ri = google__rpc__retry_info__unpack(NULL, any->value.len, any->value.data);
     if (ri == NULL)
       return -1;
     long long s = -1;
@@ -105,8 +104,7 @@ int http_error_from_h2o(int http_status, size_t body_max_bytes, eh_err_t *err) {
     eh_err_set(err, EH_DEADLINE, NULL, "请求体发送超时", "the request body did not arrive in time");
     break;
   case 417:
-    eh_err_set(err, EH_INVALID, NULL, "不支持该 Expect 请求头",
-               "this Expect header is not supported");
+    eh_err_set(err, EH_INVALID, NULL, "不支持该 Expect 请求头", "this Expect header is not supported");
     break;
   default:
     if (http_status >= 500) {

@@ -19,46 +19,26 @@
 
 const char *http__reason(int status) {
   switch (status) {
-  case 200:
-    return "OK";
-  case 204:
-    return "No Content";
-  case 304:
-    return "Not Modified";
-  case 400:
-    return "Bad Request";
-  case 401:
-    return "Unauthorized";
-  case 403:
-    return "Forbidden";
-  case 404:
-    return "Not Found";
-  case 405:
-    return "Method Not Allowed";
-  case 408:
-    return "Request Timeout";
-  case 409:
-    return "Conflict";
-  case 413:
-    return "Payload Too Large";
-  case 415:
-    return "Unsupported Media Type";
-  case 417:
-    return "Expectation Failed";
-  case 429:
-    return "Too Many Requests";
-  case 431:
-    return "Request Header Fields Too Large";
-  case 499:
-    return "Client Closed Request";
-  case 501:
-    return "Not Implemented";
-  case 503:
-    return "Service Unavailable";
-  case 504:
-    return "Gateway Timeout";
-  default:
-    return status < 500 ? "Client Error" : "Internal Server Error";
+  case 200: return "OK";
+  case 204: return "No Content";
+  case 304: return "Not Modified";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 408: return "Request Timeout";
+  case 409: return "Conflict";
+  case 413: return "Payload Too Large";
+  case 415: return "Unsupported Media Type";
+  case 417: return "Expectation Failed";
+  case 429: return "Too Many Requests";
+  case 431: return "Request Header Fields Too Large";
+  case 499: return "Client Closed Request";
+  case 501: return "Not Implemented";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  default: return status < 500 ? "Client Error" : "Internal Server Error";
   }
 }
 
@@ -79,8 +59,7 @@ void http__send(http_req_t *hr, int status, const char *ctype, const char *body,
   req->res.status = status;
   req->res.reason = http__reason(status);
   if (ctype)
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
-                   strlen(ctype));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
   req->res.content_length = len;
   http__sending = hr;
   h2o_send_inline(req, body, len);
@@ -151,9 +130,7 @@ static void http__json_ostream_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iov
   h2o_ostream_send_next(self, req, &body, 1, state);
 }
 
-static void http__arena_dispose(void *p) {
-  arena_destroy(*(arena_t **)p);
-}
+static void http__arena_dispose(void *p) { arena_destroy(*(arena_t **)p); }
 
 h2o_ostream_t **http__replace_h2o_error(http_server_t *s, h2o_req_t *req, h2o_ostream_t **slot) {
   arena_t **ap = h2o_mem_alloc_shared(&req->pool, sizeof(*ap), http__arena_dispose);
@@ -168,8 +145,7 @@ h2o_ostream_t **http__replace_h2o_error(http_server_t *s, h2o_req_t *req, h2o_os
   /* h2o put its own reason and text/plain type there; ours replace them. */
   req->res.reason = http__reason(req->res.status);
   static const char ctype[] = "application/json; charset=utf-8";
-  h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, ctype, sizeof(ctype) - 1,
-                 1);
+  h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, ctype, sizeof(ctype) - 1, 1);
   req->res.content_length = len;
   http_json_ostream_t *o = (http_json_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
   o->super.do_send = http__json_ostream_send;

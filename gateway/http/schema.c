@@ -115,6 +115,4 @@ void http_schema_destroy(http_schema_t *s) {
   free(s);
 }
 
-const transcode_schema_t *http_schema_get(const http_schema_t *s) {
-  return &s->pub;
-}
+const transcode_schema_t *http_schema_get(const http_schema_t *s) { return &s->pub; }

@@ -71,9 +71,8 @@ static void http__on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostre
     if (s->norigins > 0)
       http__header(req, "vary", "Origin");
     if (hr && hr->cors) {
-      h2o_add_header_by_str(&req->pool, &req->res.headers,
-                            H2O_STRLIT("access-control-allow-origin"), 1, NULL, hr->origin.base,
-                            hr->origin.len);
+      h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-allow-origin"),
+                            1, NULL, hr->origin.base, hr->origin.len);
       http__header(req, "access-control-expose-headers", "X-Request-Id");
     }
     double secs = 0;
@@ -229,8 +228,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
       http__req_header(req, H2O_STRLIT("access-control-request-method")).base != NULL) {
     hr->label = HTTP_LABEL_PREFLIGHT;
     if (!hr->cors) {
-      HTTP_ERR(hr, 403, EH_PERMISSION_DENIED, "不允许该来源的跨域请求",
-               "this origin is not allowed");
+      HTTP_ERR(hr, 403, EH_PERMISSION_DENIED, "不允许该来源的跨域请求", "this origin is not allowed");
       goto out;
     }
     http__header(req, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
@@ -249,8 +247,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
       http__healthz(hr);
     else {
       http__header(req, "allow", "GET, HEAD");
-      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法",
-               "this path does not accept this method");
+      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法", "this path does not accept this method");
     }
   } else if (h2o_memis(path.base, path.len, H2O_STRLIT("/metrics"))) {
     hr->label = HTTP_LABEL_METRICS;
@@ -258,8 +255,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
       http__metrics(hr);
     else {
       http__header(req, "allow", "GET, HEAD");
-      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法",
-               "this path does not accept this method");
+      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法", "this path does not accept this method");
     }
   } else if (h2o_memis(path.base, path.len, H2O_STRLIT("/openapi.json"))) {
     hr->label = HTTP_LABEL_OPENAPI;
@@ -267,8 +263,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
       http__openapi(hr);
     else {
       http__header(req, "allow", "GET, HEAD");
-      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法",
-               "this path does not accept this method");
+      HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法", "this path does not accept this method");
     }
   } else if (path.len >= 5 && memcmp(path.base, "/api/", 5) == 0) {
     http__api(hr);
@@ -371,12 +366,9 @@ static void http__thread_init(http_thread_t *t) {
   t->queue = h2o_multithread_create_queue(t->loop);
   h2o_multithread_register_receiver(t->queue, &t->results, http__on_results);
   long period = (s->cfg.header_timeout_ms < s->cfg.body_timeout_ms ? s->cfg.header_timeout_ms
-                                                                   : s->cfg.body_timeout_ms) /
-                4;
+                                                                    : s->cfg.body_timeout_ms) / 4;
   h2o_timeout_init(t->loop, &t->sweep_timeout,
-                   (uint64_t)(period < 20    ? 20
-                              : period > 500 ? 500
-                                             : period));
+                   (uint64_t)(period < 20 ? 20 : period > 500 ? 500 : period));
   t->sweep_entry.cb = http__on_sweep;
   /* The socket is bound and listening since http_server_create: clients wait in its backlog. */
   int fd = dup(s->listen_fd);
@@ -438,13 +430,11 @@ static bool http__listen(http_server_t *s, eh_err_t *err) {
     memmove(host, host + 1, hl - 2);
     host[hl - 2] = '\0';
   }
-  struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                           .ai_socktype = SOCK_STREAM,
-                           .ai_flags = AI_PASSIVE},
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE},
                   *res = NULL;
   if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res) != 0 || res == NULL)
-    return eh_err_set(err, EH_INVALID, "listen", "监听地址 %s 无法解析",
-                      "cannot resolve listen address %s", addr);
+    return eh_err_set(err, EH_INVALID, "listen", "监听地址 %s 无法解析", "cannot resolve listen address %s",
+                      addr);
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
@@ -588,9 +578,7 @@ http_server_t *http_server_create(const http_config_t *cfg, const routes_t *rout
   return s;
 }
 
-int http_server_port(const http_server_t *s) {
-  return s->port;
-}
+int http_server_port(const http_server_t *s) { return s->port; }
 
 void http_server_start(http_server_t *s) {
   for (int i = 0; i < s->nthreads; i++) {

@@ -82,8 +82,7 @@ void http__static(http_req_t *hr) {
   if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
       !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
     http__header(req, "allow", "GET, HEAD");
-    HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法",
-             "this path does not accept this method");
+    HTTP_ERR(hr, 405, EH_UNIMPLEMENTED, "该地址不支持此请求方法", "this path does not accept this method");
     return;
   }
   size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;

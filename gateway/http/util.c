@@ -15,42 +15,24 @@
 
 int http_status_from_grpc(int code) {
   switch (code) {
-  case 0:
-    return 200; /* OK */
-  case 1:
-    return 499; /* CANCELLED */
-  case 2:
-    return 500; /* UNKNOWN */
-  case 3:
-    return 400; /* INVALID_ARGUMENT */
-  case 4:
-    return 504; /* DEADLINE_EXCEEDED */
-  case 5:
-    return 404; /* NOT_FOUND */
-  case 6:
-    return 409; /* ALREADY_EXISTS */
-  case 7:
-    return 403; /* PERMISSION_DENIED */
-  case 8:
-    return 429; /* RESOURCE_EXHAUSTED */
-  case 9:
-    return 400; /* FAILED_PRECONDITION */
-  case 10:
-    return 409; /* ABORTED */
-  case 11:
-    return 400; /* OUT_OF_RANGE */
-  case 12:
-    return 501; /* UNIMPLEMENTED */
-  case 13:
-    return 500; /* INTERNAL */
-  case 14:
-    return 503; /* UNAVAILABLE */
-  case 15:
-    return 500; /* DATA_LOSS */
-  case 16:
-    return 401; /* UNAUTHENTICATED */
-  default:
-    return 500;
+  case 0: return 200;   /* OK */
+  case 1: return 499;   /* CANCELLED */
+  case 2: return 500;   /* UNKNOWN */
+  case 3: return 400;   /* INVALID_ARGUMENT */
+  case 4: return 504;   /* DEADLINE_EXCEEDED */
+  case 5: return 404;   /* NOT_FOUND */
+  case 6: return 409;   /* ALREADY_EXISTS */
+  case 7: return 403;   /* PERMISSION_DENIED */
+  case 8: return 429;   /* RESOURCE_EXHAUSTED */
+  case 9: return 400;   /* FAILED_PRECONDITION */
+  case 10: return 409;  /* ABORTED */
+  case 11: return 400;  /* OUT_OF_RANGE */
+  case 12: return 501;  /* UNIMPLEMENTED */
+  case 13: return 500;  /* INTERNAL */
+  case 14: return 503;  /* UNAVAILABLE */
+  case 15: return 500;  /* DATA_LOSS */
+  case 16: return 401;  /* UNAUTHENTICATED */
+  default: return 500;
   }
 }
 
@@ -59,8 +41,8 @@ bool http_request_id_valid(const char *s, size_t len) {
     return false;
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-          c == '_' || c == '-'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
       return false;
   }
   return true;
@@ -130,8 +112,7 @@ int http_query_parse(arena_t *a, const char *qs, size_t len, http_param_t **out,
       while (eq < end && qs[eq] != '=')
         eq++;
       char *k = http_percent_decode(a, qs + i, eq - i, true);
-      char *v =
-          eq < end ? http_percent_decode(a, qs + eq + 1, end - eq - 1, true) : arena_strdup(a, "");
+      char *v = eq < end ? http_percent_decode(a, qs + eq + 1, end - eq - 1, true) : arena_strdup(a, "");
       if (k == NULL || v == NULL) {
         eh_err_set(err, EH_INVALID, NULL, "查询字符串的百分号编码无效",
                    "the query string has a broken percent escape");
@@ -219,6 +200,4 @@ const char *http_content_type(const char *file_path) {
   return "application/octet-stream";
 }
 
-bool http_static_is_immutable(const char *rel_path) {
-  return strncmp(rel_path, "assets/", 7) == 0;
-}
+bool http_static_is_immutable(const char *rel_path) { return strncmp(rel_path, "assets/", 7) == 0; }
