@@ -111,6 +111,8 @@ const cfg_entry_t core_config_table[] = {
      "lifetime of a third-party app token", 0},
     {"org.hr_unit", CFG_STRING, F(org_hr_unit), 1, 64, "HR",
      "code of the org unit (人事处) whose department admins maintain the org tree", 0},
+    {"booking.timezone", CFG_STRING, F(booking_timezone), 1, 64, "Asia/Shanghai",
+     "the hall's time zone: booking days, times of day and weeks are in it", 0},
 };
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);

@@ -16,6 +16,7 @@
 #include "core/catalog/catalog.h"
 #include "core/catalog/catalog_internal.h"
 #include "core/catalog/guide_rules.h"
+#include "core/catalog/snapshot.h"
 #include "core/common/crypto.h"
 #include "core/common/pbtime.h"
 #include "core/common/text.h"
@@ -72,6 +73,32 @@ static bool editable(call_t *call, const char *code, bool change, store_catalog_
     return org_denied(err, "只有服务所属部门的管理员可以修改此服务",
                       "only the admins of the service's department may change it");
   return not_found(err);
+}
+
+bool catalog_service_for_admin(call_t *call, const char *code, catalog_service_ref_t *out,
+                               eh_err_t *err) {
+  store_catalog_service_t svc;
+  if (!editable(call, code, true, &svc, err))
+    return false;
+  memset(out, 0, sizeof *out);
+  out->id = svc.id;
+  out->code = svc.code;
+  out->name = svc.name;
+  out->name_en = svc.name;
+  out->owner_code = svc.owner_code;
+  out->owner_name = svc.owner_name;
+  if (svc.state == STORE_SERVICE_PUBLISHED) {
+    const catalog_snapshot_t *s = catalog__snapshot(call, err);
+    if (s == NULL)
+      return false;
+    const catalog_entry_t *e = catalog__snapshot_find(s, svc.code);
+    if (e != NULL) {
+      out->name = e->guide->name;
+      out->name_en = e->guide->name_en;
+      out->mode = (int)e->guide->mode;
+    }
+  }
+  return true;
 }
 
 /* The category and theme codes guides may use. */

@@ -106,4 +106,26 @@ bool catalog_import_file(call_t *call, const char *path, bool apply, eh_err_t *e
 struct core_config;
 int catalog_cli_import(const struct core_config *cfg, int argc, char **argv);
 
+/* --- for other areas (lookup.c) --------------------------------------------------------------- */
+
+/* A service as other areas (forms, booking, approvals) need it. Strings are owned by the call's
+ * arena or by the snapshot the call holds. */
+typedef struct catalog_service_ref {
+  int64_t id;
+  const char *code, *name, *name_en;
+  const char *owner_code, *owner_name;
+  int mode; /* ehall.catalog.v1.HandlingMode of the published guide; 0 when none is published */
+} catalog_service_ref_t;
+
+/* The published service with this code as the caller may see it (the audience rules of
+ * GetService): NOT_FOUND (on field `field`) for a code that is not published or not offered
+ * to him. Answers from the in-process snapshot. */
+bool catalog_service_for_caller(call_t *call, const char *code, const char *field,
+                                catalog_service_ref_t *out, eh_err_t *err);
+/* The service with this code in any state, for the admins of its owning unit (or a unit above
+ * it) and hall admins; NOT_FOUND for others when it is not published, PERMISSION_DENIED when it
+ * is (as the catalogue's editing calls answer). */
+bool catalog_service_for_admin(call_t *call, const char *code, catalog_service_ref_t *out,
+                               eh_err_t *err);
+
 #endif

@@ -10,6 +10,7 @@
  * (NOT_FOUND, and absent from every list and count). Answers to anonymous callers are the same
  * for all of them, so they carry a public cache age for the gateway (catalog.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -425,6 +426,28 @@ const catalog_entry_t *catalog__entry_for(call_t *call, const catalog_snapshot_t
     return NULL;
   }
   return e;
+}
+
+bool catalog_service_for_caller(call_t *call, const char *code, const char *field,
+                                catalog_service_ref_t *out, eh_err_t *err) {
+  const catalog_snapshot_t *s = catalog__snapshot(call, err);
+  if (s == NULL)
+    return false;
+  const catalog_entry_t *e = catalog__entry_for(call, s, code ? code : "", err);
+  if (e == NULL) {
+    if (err->code == EH_NOT_FOUND && field != NULL && err->nfields > 0)
+      snprintf(err->fields[0].field, sizeof err->fields[0].field, "%s", field);
+    return false;
+  }
+  memset(out, 0, sizeof *out);
+  out->id = e->id;
+  out->code = e->code;
+  out->name = e->guide->name;
+  out->name_en = e->guide->name_en;
+  out->owner_code = e->owner_code;
+  out->owner_name = e->owner_name;
+  out->mode = (int)e->guide->mode;
+  return true;
 }
 
 void catalog_get_service(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,

@@ -4,12 +4,14 @@
 #include "core/rpc/methods.h"
 
 #include "core/catalog/catalog.h"
+#include "core/forms/forms.h"
 #include "core/feedback/feedback.h"
 #include "core/identity/identity.h"
 #include "core/org/org.h"
 #include "core/rpc/health.h"
 #include "core/system/system.h"
 #include "ehall/catalog/v1/catalog.pb-c.h"
+#include "ehall/forms/v1/booking.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
 #include "ehall/identity/v1/identity.pb-c.h"
 #include "ehall/org/v1/org.pb-c.h"
@@ -100,6 +102,74 @@ const rpc_method_t rpc_methods[] = {
      &ehall__catalog__v1__save_category_request__descriptor,
      &ehall__catalog__v1__category__descriptor, catalog_save_category, RPC_KIND_UNARY,
      RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    /* ehall.forms.v1: booking needs a session (apps: none yet); each object is checked in
+     * core/forms (forms.h). BookSlot is a write of the rush: the write budget per IP applies. */
+    {"/ehall.forms.v1.Booking/ListSlots", &ehall__forms__v1__list_slots_request__descriptor,
+     &ehall__forms__v1__list_slots_reply__descriptor, forms_list_slots, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Booking/BookSlot", &ehall__forms__v1__book_slot_request__descriptor,
+     &ehall__forms__v1__booking_info__descriptor, forms_book_slot, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Booking/JoinWaitlist", &ehall__forms__v1__join_waitlist_request__descriptor,
+     &ehall__forms__v1__waitlist_entry__descriptor, forms_join_waitlist, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Booking/LeaveWaitlist", &ehall__forms__v1__leave_waitlist_request__descriptor,
+     &ehall__forms__v1__waitlist_entry__descriptor, forms_leave_waitlist, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Booking/ListMyBookings",
+     &ehall__forms__v1__list_my_bookings_request__descriptor,
+     &ehall__forms__v1__list_my_bookings_reply__descriptor, forms_list_my_bookings, RPC_KIND_UNARY,
+     0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Booking/GetBooking", &ehall__forms__v1__get_booking_request__descriptor,
+     &ehall__forms__v1__booking_info__descriptor, forms_get_booking, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Booking/CancelBooking", &ehall__forms__v1__cancel_booking_request__descriptor,
+     &ehall__forms__v1__booking_info__descriptor, forms_cancel_booking, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Booking/RescheduleBooking",
+     &ehall__forms__v1__reschedule_booking_request__descriptor,
+     &ehall__forms__v1__booking_info__descriptor, forms_reschedule_booking, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Booking/GetBookingCalendar",
+     &ehall__forms__v1__get_booking_calendar_request__descriptor,
+     &google__api__http_body__descriptor, forms_get_booking_calendar, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.BookingAdmin/GetBookingSettings",
+     &ehall__forms__v1__get_booking_settings_request__descriptor,
+     &ehall__forms__v1__booking_settings__descriptor, forms_get_booking_settings, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.BookingAdmin/UpdateBookingSettings",
+     &ehall__forms__v1__update_booking_settings_request__descriptor,
+     &ehall__forms__v1__booking_settings__descriptor, forms_update_booking_settings, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.BookingAdmin/GenerateSlots",
+     &ehall__forms__v1__generate_slots_request__descriptor,
+     &ehall__forms__v1__generate_slots_reply__descriptor, forms_generate_slots, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.BookingAdmin/CreateSlot", &ehall__forms__v1__create_slot_request__descriptor,
+     &ehall__forms__v1__slot__descriptor, forms_create_slot, RPC_KIND_UNARY, RPC_METHOD_MUTATES,
+     RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.BookingAdmin/UpdateSlot", &ehall__forms__v1__update_slot_request__descriptor,
+     &ehall__forms__v1__slot__descriptor, forms_update_slot, RPC_KIND_UNARY, RPC_METHOD_MUTATES,
+     RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.BookingAdmin/ListServiceSlots",
+     &ehall__forms__v1__list_service_slots_request__descriptor,
+     &ehall__forms__v1__list_slots_reply__descriptor, forms_list_service_slots, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.BookingAdmin/ListDayBookings",
+     &ehall__forms__v1__list_day_bookings_request__descriptor,
+     &ehall__forms__v1__list_day_bookings_reply__descriptor, forms_list_day_bookings,
+     RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.BookingAdmin/CheckIn", &ehall__forms__v1__check_in_request__descriptor,
+     &ehall__forms__v1__booking_info__descriptor, forms_check_in, RPC_KIND_UNARY,
+     RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.BookingAdmin/ListHolidays",
+     &ehall__forms__v1__list_holidays_request__descriptor,
+     &ehall__forms__v1__list_holidays_reply__descriptor, forms_list_holidays, RPC_KIND_UNARY, 0,
+     RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.BookingAdmin/SaveHoliday",
+     &ehall__forms__v1__save_holiday_request__descriptor, &ehall__forms__v1__holiday__descriptor,
+     forms_save_holiday, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
     /* Anyone may write (no login), so it spends the stricter per-IP write budget. */
     {"/ehall.feedback.v1.Feedback/SubmitFeedback",
      &ehall__feedback__v1__submit_feedback_request__descriptor,

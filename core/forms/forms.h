@@ -1,0 +1,67 @@
+/*
+ * forms.h — applications and appointment booking (ehall.forms.v1). This part: booking
+ * (booking.c for the people who book, booking_admin.c for the departments that run the slots,
+ * booking_rules.c the pure part). Handlers have the call_unary_fn shape (core/common/call.h);
+ * core/rpc's method table lists them.
+ *
+ * Access, checked here for every object: a person sees and changes only his own bookings and
+ * waitlist entries (another's answers NOT_FOUND, as a missing one does); slots are listed for
+ * the people a published bookable service is offered to (the catalogue's audience rules);
+ * settings, slots, a day's bookings and check-in belong to the admins of the service's owning
+ * unit (or a unit above it) and hall admins; the holiday calendar is changed by hall admins.
+ * Every change a department makes is audited (AUDIT_BOOKING_*).
+ */
+#ifndef EHALL_FORMS_FORMS_H
+#define EHALL_FORMS_FORMS_H
+
+#include "core/common/call.h"
+
+#define AUDIT_BOOKING_SETTINGS "booking.settings.save"
+#define AUDIT_BOOKING_GENERATE "booking.slots.generate"
+#define AUDIT_BOOKING_SLOT_CREATE "booking.slot.create"
+#define AUDIT_BOOKING_SLOT_UPDATE "booking.slot.update"
+#define AUDIT_BOOKING_HOLIDAY "booking.holiday.save"
+
+/* --- ehall.forms.v1.Booking (booking.c) ------------------------------------------------------ */
+void forms_list_slots(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                      eh_err_t *err);
+void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                     eh_err_t *err);
+void forms_join_waitlist(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void forms_leave_waitlist(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+void forms_list_my_bookings(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                            eh_err_t *err);
+void forms_get_booking(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                       eh_err_t *err);
+void forms_cancel_booking(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+void forms_reschedule_booking(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
+void forms_get_booking_calendar(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                eh_err_t *err);
+
+/* --- ehall.forms.v1.BookingAdmin (booking_admin.c) ------------------------------------------- */
+void forms_get_booking_settings(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                eh_err_t *err);
+void forms_update_booking_settings(call_t *call, const ProtobufCMessage *req,
+                                   ProtobufCMessage **resp, eh_err_t *err);
+void forms_generate_slots(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+void forms_create_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                       eh_err_t *err);
+void forms_update_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                       eh_err_t *err);
+void forms_list_service_slots(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
+void forms_list_day_bookings(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void forms_check_in(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                    eh_err_t *err);
+void forms_list_holidays(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void forms_save_holiday(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                        eh_err_t *err);
+
+#endif
