@@ -7,6 +7,7 @@
 #include "ehall/catalog/v1/catalog.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
 #include "ehall/forms/v1/booking.pb-c.h"
+#include "ehall/forms/v1/forms.pb-c.h"
 #include "ehall/identity/v1/identity.pb-c.h"
 #include "ehall/org/v1/org.pb-c.h"
 #include "ehall/system/v1/system.pb-c.h"
@@ -16,6 +17,8 @@ const ProtobufCServiceDescriptor *const gateway_services[] = {
     &ehall__catalog__v1__my_services__descriptor,
     &ehall__catalog__v1__catalog_admin__descriptor,
     &ehall__feedback__v1__feedback__descriptor,
+    &ehall__forms__v1__forms__descriptor,
+    &ehall__forms__v1__form_admin__descriptor,
     &ehall__forms__v1__booking__descriptor,
     &ehall__forms__v1__booking_admin__descriptor,
     &ehall__identity__v1__auth__descriptor,

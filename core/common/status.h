@@ -28,7 +28,9 @@ typedef enum {
   EH_STATUS_COUNT
 } eh_status_t;
 
-#define EH_ERR_MAX_FIELDS 8
+/* Enough for a whole application form's errors at once (ehall.forms.v1 shows each at its
+ * field); further violations are dropped, the first message stays. */
+#define EH_ERR_MAX_FIELDS 32
 
 typedef struct eh_field_violation {
   char field[64];

@@ -1,15 +1,16 @@
 /*
- * forms.h — applications and appointment booking (ehall.forms.v1). This part: booking
- * (booking.c for the people who book, booking_admin.c for the departments that run the slots,
- * booking_rules.c the pure part). Handlers have the call_unary_fn shape (core/common/call.h);
- * core/rpc's method table lists them.
+ * forms.h — applications and appointment booking (ehall.forms.v1): forms, drafts and
+ * applications (applications.c; form_admin.c for the departments; form_rules.c the pure part)
+ * and booking (booking.c for the people who book, booking_admin.c for the departments that run
+ * the slots, booking_rules.c the pure part). Handlers have the call_unary_fn shape
+ * (core/common/call.h); core/rpc's method table lists them.
  *
- * Access, checked here for every object: a person sees and changes only his own bookings and
- * waitlist entries (another's answers NOT_FOUND, as a missing one does); slots are listed for
- * the people a published bookable service is offered to (the catalogue's audience rules);
- * settings, slots, a day's bookings and check-in belong to the admins of the service's owning
- * unit (or a unit above it) and hall admins; the holiday calendar is changed by hall admins.
- * Every change a department makes is audited (AUDIT_BOOKING_*).
+ * Access, checked here for every object: a person sees and changes only his own drafts,
+ * applications, files, bookings and waitlist entries (another's answers NOT_FOUND, as a missing one
+ * does); slots are listed for the people a published bookable service is offered to (the
+ * catalogue's audience rules); settings, slots, a day's bookings and check-in belong to the admins
+ * of the service's owning unit (or a unit above it) and hall admins; the holiday calendar is
+ * changed by hall admins. Every change a department makes is audited (AUDIT_BOOKING_*).
  */
 #ifndef EHALL_FORMS_FORMS_H
 #define EHALL_FORMS_FORMS_H
@@ -21,6 +22,37 @@
 #define AUDIT_BOOKING_SLOT_CREATE "booking.slot.create"
 #define AUDIT_BOOKING_SLOT_UPDATE "booking.slot.update"
 #define AUDIT_BOOKING_HOLIDAY "booking.holiday.save"
+#define AUDIT_FORMS_SAVE "forms.form.save"
+
+/* --- ehall.forms.v1.Forms (applications.c) --------------------------------------------------- */
+void forms_get_apply_form(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+void forms_save_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                      eh_err_t *err);
+void forms_discard_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                         eh_err_t *err);
+void forms_submit_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
+void forms_resubmit_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                eh_err_t *err);
+void forms_withdraw_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                eh_err_t *err);
+void forms_list_my_applications(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                eh_err_t *err);
+void forms_get_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                           eh_err_t *err);
+void forms_upload_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                             eh_err_t *err);
+void forms_get_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                          eh_err_t *err);
+
+/* --- ehall.forms.v1.FormAdmin (form_admin.c) ------------------------------------------------- */
+void forms_get_form(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                    eh_err_t *err);
+void forms_save_form(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                     eh_err_t *err);
+void forms_list_form_versions(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
 
 /* --- ehall.forms.v1.Booking (booking.c) ------------------------------------------------------ */
 void forms_list_slots(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,

@@ -11,6 +11,7 @@
 #include "core/forms/booking_rules.h"
 #include "core/store/booking_store.h"
 #include "ehall/forms/v1/booking.pb-c.h"
+#include "ehall/forms/v1/forms.pb-c.h"
 
 /* How many waitlist entries one freed seat may try before it gives up (each refused one —
  * he reached his limits meanwhile — stays waiting). */
@@ -41,6 +42,9 @@ bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t 
 bool forms__claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
                   int64_t account_id, bool from_waitlist, const char *tz, int64_t *id,
                   int *remaining, booking_facts_t *facts, eh_err_t *err);
+
+/* A stored form definition (JSON) as its message; INTERNAL when it cannot be read. */
+Ehall__Forms__V1__FormDefinition *forms__def_from_json(arena_t *a, const char *json, eh_err_t *err);
 
 /* store_pg_tx, run again (a fresh check-in code) when a new booking's code clashed with a live
  * one (bookings_live_code; about 1 in 10^8 × live bookings). */

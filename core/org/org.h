@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "core/common/call.h"
+#include "core/store/pg.h"
 
 struct core_config;
 
@@ -111,5 +112,13 @@ void org_end_delegation(call_t *call, const ProtobufCMessage *req, ProtobufCMess
  * `ehall-core import members GROUP FILE [apply]`. argv[0] is "org" or "members". Exit status:
  * 0 done, 1 the file has errors or the database refused, 2 usage. Audited with actor "cli". */
 int org_cli_import(const struct core_config *cfg, int argc, char **argv);
+
+/* --- for other areas (resolve.c) ------------------------------------------------------------ */
+
+/* The names of a person's approvers in the group with this code now (delegation applied:
+ * whoever acts today), e.g. "counselor" for the counselor of his class; *n 0 when the group
+ * does not exist or nobody serves him. Inside the caller's connection. */
+bool org_approver_names(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
+                        const char *group_code, const char ***names, size_t *n, eh_err_t *err);
 
 #endif

@@ -247,3 +247,24 @@ void org_list_member_scopes(call_t *call, const ProtobufCMessage *req, ProtobufC
   }
   *resp = &out->base;
 }
+
+bool org_approver_names(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
+                        const char *group_code, const char ***names, size_t *n, eh_err_t *err) {
+  store_group_t g;
+  bool found = false;
+  *n = 0;
+  *names = NULL;
+  if (!store_group_get(a, conn, group_code, &g, &found, err))
+    return false;
+  if (!found)
+    return true;
+  store_group_candidate_t *c;
+  size_t nc;
+  if (!store_group_resolve(a, conn, false, account_id, g.id, resolve__now_us(), &c, &nc, err))
+    return false;
+  *names = arena_alloc(a, (nc ? nc : 1) * sizeof **names);
+  for (size_t i = 0; i < nc; i++)
+    (*names)[i] = c[i].name;
+  *n = nc;
+  return true;
+}

@@ -12,6 +12,7 @@
 #include "core/system/system.h"
 #include "ehall/catalog/v1/catalog.pb-c.h"
 #include "ehall/forms/v1/booking.pb-c.h"
+#include "ehall/forms/v1/forms.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
 #include "ehall/identity/v1/identity.pb-c.h"
 #include "ehall/org/v1/org.pb-c.h"
@@ -102,8 +103,34 @@ const rpc_method_t rpc_methods[] = {
      &ehall__catalog__v1__save_category_request__descriptor,
      &ehall__catalog__v1__category__descriptor, catalog_save_category, RPC_KIND_UNARY,
      RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
-    /* ehall.forms.v1: booking needs a session (apps: none yet); each object is checked in
+    /* ehall.forms.v1: applications and booking need a session (apps: none yet); each object is checked in
      * core/forms (forms.h). BookSlot is a write of the rush: the write budget per IP applies. */
+    {"/ehall.forms.v1.Forms/GetApplyForm", &ehall__forms__v1__get_apply_form_request__descriptor,
+     &ehall__forms__v1__apply_form__descriptor, forms_get_apply_form, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Forms/SaveDraft", &ehall__forms__v1__save_draft_request__descriptor,
+     &ehall__forms__v1__application__descriptor, forms_save_draft, RPC_KIND_UNARY, 0, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/DiscardDraft", &ehall__forms__v1__discard_draft_request__descriptor,
+     &ehall__forms__v1__discard_draft_reply__descriptor, forms_discard_draft, RPC_KIND_UNARY, 0, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/SubmitApplication", &ehall__forms__v1__submit_application_request__descriptor,
+     &ehall__forms__v1__application__descriptor, forms_submit_application, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/ResubmitApplication", &ehall__forms__v1__resubmit_application_request__descriptor,
+     &ehall__forms__v1__application__descriptor, forms_resubmit_application, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/WithdrawApplication", &ehall__forms__v1__withdraw_application_request__descriptor,
+     &ehall__forms__v1__application__descriptor, forms_withdraw_application, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/ListMyApplications", &ehall__forms__v1__list_my_applications_request__descriptor,
+     &ehall__forms__v1__list_my_applications_reply__descriptor, forms_list_my_applications, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Forms/GetApplication", &ehall__forms__v1__get_application_request__descriptor,
+     &ehall__forms__v1__application__descriptor, forms_get_application, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.Forms/UploadAttachment", &ehall__forms__v1__upload_attachment_request__descriptor,
+     &ehall__forms__v1__attachment__descriptor, forms_upload_attachment, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.Forms/GetAttachment", &ehall__forms__v1__get_attachment_request__descriptor,
+     &google__api__http_body__descriptor, forms_get_attachment, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.FormAdmin/GetForm", &ehall__forms__v1__get_form_request__descriptor,
+     &ehall__forms__v1__form_version__descriptor, forms_get_form, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.forms.v1.FormAdmin/SaveForm", &ehall__forms__v1__save_form_request__descriptor,
+     &ehall__forms__v1__form_version__descriptor, forms_save_form, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.forms.v1.FormAdmin/ListFormVersions", &ehall__forms__v1__list_form_versions_request__descriptor,
+     &ehall__forms__v1__list_form_versions_reply__descriptor, forms_list_form_versions, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
     {"/ehall.forms.v1.Booking/ListSlots", &ehall__forms__v1__list_slots_request__descriptor,
      &ehall__forms__v1__list_slots_reply__descriptor, forms_list_slots, RPC_KIND_UNARY, 0,
      RPC_LIMIT_READ, NULL},

@@ -23,6 +23,18 @@ def day(plus=0):
     return (datetime.datetime.now(HALL_TZ).date() + datetime.timedelta(days=plus)).isoformat()
 
 
+def violations(err):
+    """{field: description} of a refusal's violations."""
+    st = harness.grpc_status_details(err)
+    out = {}
+    m = harness.grpc_modules()
+    for d in (st.details if st is not None else []):
+        br = m.error_details_pb2.BadRequest()
+        if d.Unpack(br):
+            out.update({v.field: v.description for v in br.field_violations})
+    return out
+
+
 def fields(err):
     """The field names of a refusal's violations (what a page marks)."""
     st = harness.grpc_status_details(err)
