@@ -113,6 +113,8 @@ const cfg_entry_t core_config_table[] = {
      "code of the org unit (人事处) whose department admins maintain the org tree", 0},
     {"booking.timezone", CFG_STRING, F(booking_timezone), 1, 64, "Asia/Shanghai",
      "the hall's time zone: booking days, times of day and weeks are in it", 0},
+    {"booking.hold_poll_ms", CFG_INT, F(booking_hold_poll_ms), 50, 600000, "5000",
+     "how often expired seat holds and stale waitlist entries are released", 0},
 };
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);

@@ -15,7 +15,16 @@
 #ifndef EHALL_FORMS_FORMS_H
 #define EHALL_FORMS_FORMS_H
 
+#include <stdbool.h>
+
 #include "core/common/call.h"
+
+struct core_config;
+
+/* The booking expiry worker (holds.c): releases expired holds and stale waitlist entries. */
+bool forms_start(const struct core_config *cfg, struct store_pg_pool *pg,
+                 struct store_redis_pool *redis);
+void forms_stop(void);
 
 #define AUDIT_BOOKING_SETTINGS "booking.settings.save"
 #define AUDIT_BOOKING_GENERATE "booking.slots.generate"

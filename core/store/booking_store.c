@@ -247,6 +247,14 @@ static const char SQL_WAIT_QUEUE[] =
     "SELECT id, account_id FROM booking_waitlist WHERE slot_id = $1::bigint AND state = 1"
     " ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED";
 
+static const char SQL_HOLDS_DUE[] =
+    "SELECT id, slot_id, service_id, coalesce(application_id, 0) FROM bookings"
+    " WHERE state = 1 AND hold_expires_at <= now() ORDER BY hold_expires_at"
+    " LIMIT $1::int FOR UPDATE SKIP LOCKED";
+static const char SQL_WAITS_EXPIRE[] =
+    "UPDATE booking_waitlist w SET state = 4, ended_at = now() FROM booking_slots s"
+    " WHERE w.slot_id = s.id AND w.state = 1 AND (s.starts_at <= now() OR s.state = 2)";
+
 static const char SQL_HOLIDAYS[] =
     "SELECT to_char(day, 'YYYY-MM-DD'), workday, name FROM hall_calendar"
     " WHERE day BETWEEN $1::date AND $2::date ORDER BY day";
@@ -678,6 +686,33 @@ bool store_booking_wait_queue(arena_t *a, store_pg_conn_t *conn, int64_t slot_id
     (*ids)[i] = store_rows_int64(r, (int)i, 0);
     (*accounts)[i] = store_rows_int64(r, (int)i, 1);
   }
+  return true;
+}
+
+/* --- holds and stale waitlist entries ------------------------------------------------------ */
+
+bool store_booking_holds_due(arena_t *a, store_pg_conn_t *conn, int max, store_booking_due_t **out,
+                             size_t *n, eh_err_t *err) {
+  const char *p[] = {int_s(a, max)};
+  store_rows_t *r = store_pg_exec(a, conn, SQL_HOLDS_DUE, 1, p, err);
+  if (r == NULL)
+    return false;
+  *n = (size_t)store_rows_count(r);
+  *out = arena_alloc(a, (*n ? *n : 1) * sizeof **out);
+  for (size_t i = 0; i < *n; i++) {
+    (*out)[i].id = store_rows_int64(r, (int)i, 0);
+    (*out)[i].slot_id = store_rows_int64(r, (int)i, 1);
+    (*out)[i].service_id = store_rows_int64(r, (int)i, 2);
+    (*out)[i].application_id = store_rows_int64(r, (int)i, 3);
+  }
+  return true;
+}
+
+bool store_booking_waits_expire(arena_t *a, store_pg_conn_t *conn, int *n, eh_err_t *err) {
+  store_rows_t *r = store_pg_exec(a, conn, SQL_WAITS_EXPIRE, 0, NULL, err);
+  if (r == NULL)
+    return false;
+  *n = store_rows_affected(r);
   return true;
 }
 

@@ -182,6 +182,19 @@ bool store_booking_waits_mine(arena_t *a, store_pg_conn_t *conn, int64_t account
 bool store_booking_wait_queue(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int max,
                               int64_t **ids, int64_t **accounts, size_t *n, eh_err_t *err);
 
+/* --- holds and stale waitlist entries (the expiry worker) ------------------------------------ */
+
+typedef struct store_booking_due {
+  int64_t id, slot_id, service_id, application_id; /* application_id 0: none */
+} store_booking_due_t;
+
+/* Held bookings whose hold has expired, oldest first, each locked (SKIP LOCKED: several cores
+ * share the work), at most max. */
+bool store_booking_holds_due(arena_t *a, store_pg_conn_t *conn, int max, store_booking_due_t **out,
+                             size_t *n, eh_err_t *err);
+/* Ends the waiting entries of slots that have begun or closed (state 4); *n counts them. */
+bool store_booking_waits_expire(arena_t *a, store_pg_conn_t *conn, int *n, eh_err_t *err);
+
 /* --- the hall calendar ---------------------------------------------------------------------- */
 
 typedef struct store_booking_holiday {
