@@ -21,7 +21,7 @@
                    " to_char(s.starts_at AT TIME ZONE " tz ", 'HH24:MI') || '-' ||"                \
                    " to_char(s.ends_at AT TIME ZONE " tz ", 'HH24:MI'),"                           \
                    " s.location, s.capacity, s.booked, s.state"
-#define SLOT_NCOLS 12
+#define SLOT_NCOLS 11
 
 /* The rules of service $1, defaults when it has none (the columns' defaults, spelled once). */
 static const char SQL_RULES[] =

@@ -1,8 +1,9 @@
 /* rush_load — a booking-rush load generator over HTTP/1.1 (for tests/bench/lib/booking_rush.sh).
  *
  * Many logged-in students (one bearer token each) POST to one endpoint at about the same moment,
- * and the latency of bookings ("ok": 200) and of sold-out answers ("full": 429/409 whose body
- * names "slot") is measured apart. One thread, epoll, one keep-alive connection per client; client
+ * and the latency of bookings ("ok": 200) and of sold-out answers ("full": 429 whose field
+ * violation is on slot_id; a person's own limit, 429 on quota, or 409 "you have it" count as
+ * "other") is measured apart. One thread, epoll, one keep-alive connection per client; client
  * i (token line i % ntokens) sends its first request at a random moment in [0, spread), the next
  * ones after a random think time. Latency: first byte written to last byte read. Loopback only.
  * --out gets counts, percentiles, the statuses and up to 5 bodies of "other" answers (status 0 is
@@ -23,6 +24,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* What a sold-out answer carries (ehall.forms.v1: RESOURCE_EXHAUSTED on slot_id). */
+#define FULL_MARK "\"field\":\"slot_id\""
 
 #define MAX_RESPONSE (1 << 20)
 #define NSAMPLES 5
@@ -237,7 +241,7 @@ static void on_response(client_t *c, int status, const char *body, size_t blen, 
     G.first_ok = G.first_ok < 0 ? now - G.t0 : G.first_ok;
     G.last_ok = now - G.t0;
     take_id(body, blen);
-  } else if ((status == 429 || status == 409) && memmem(body, blen, "\"slot\"", 6)) {
+  } else if (status == 429 && memmem(body, blen, FULL_MARK, sizeof FULL_MARK - 1)) {
     G.lat[L_FULL][G.nlat[L_FULL]++] = lat;
   } else {
     add_other(status, body, blen);

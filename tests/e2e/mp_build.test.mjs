@@ -44,6 +44,9 @@ const PAGES = [
   'pages/catalog/mine',
   'pages/catalog/admin',
   'pages/catalog/editor',
+  'pages/booking/slots',
+  'pages/booking/mine',
+  'pages/booking/staff',
 ]
 const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))

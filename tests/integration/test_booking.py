@@ -57,6 +57,14 @@ class BookingTest(Refusals, unittest.TestCase):
         w = c.booking.JoinWaitlist(pb.JoinWaitlistRequest(service_code=code, slot_id=s.id),
                                    metadata=b, timeout=10)
         self.assertEqual((w.position, w.state), (1, 1))
+        # What each of them sees in the list: his booking, his place in the queue, the count.
+        def listed_as(md):
+            r = c.booking.ListSlots(pb.ListSlotsRequest(service_code=code), metadata=md,
+                                    timeout=10)
+            x = [y for y in r.slots if y.id == s.id][0]
+            return (x.my_booking_id, x.my_waitlist_id, x.waiting, x.booked, x.capacity)
+        self.assertEqual(listed_as(a), (got.id, "", 1, 1, 1))
+        self.assertEqual(listed_as(b), ("", w.id, 1, 1, 1))
         self.refused(SC.ALREADY_EXISTS, c.booking.JoinWaitlist,
                      pb.JoinWaitlistRequest(service_code=code, slot_id=s.id), metadata=b,
                      timeout=10)

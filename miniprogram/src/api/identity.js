@@ -341,7 +341,11 @@ export function authRedirectFor(err, backTo) {
     sessionTokenClear()
     return backTo ? `${PAGE_LOGIN}?redirect=${encodeURIComponent(backTo)}` : PAGE_LOGIN
   }
-  if (err.code === CODE_FAILED_PRECONDITION) return `${PAGE_CHANGE_PASSWORD}?forced=1`
+  // The session's "change your initial password first" names no field; a FAILED_PRECONDITION
+  // that names one (a closed slot, a service without a form) is the page's to show.
+  if (err.code === CODE_FAILED_PRECONDITION && !Object.keys(fieldErrorsOf(err)).length) {
+    return `${PAGE_CHANGE_PASSWORD}?forced=1`
+  }
   return ''
 }
 

@@ -17,7 +17,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CLIENTS=${BENCH_RUSH_CLIENTS:-2000}
 ATTEMPTS=${BENCH_RUSH_ATTEMPTS:-10}
 SEATS=${BENCH_RUSH_SEATS:-500}
-SPREAD=${BENCH_RUSH_SPREAD_MS:-300}
+SPREAD=${BENCH_RUSH_SPREAD_MS:-1000}
+THINK_MIN=${BENCH_RUSH_THINK_MIN_MS:-1000}
+THINK_MAX=${BENCH_RUSH_THINK_MAX_MS:-3000}
 PY=/usr/bin/python3
 
 command -v pgbench >/dev/null || PGBENCH=$PG_BIN/pgbench
@@ -49,7 +51,7 @@ bench_say "the rush: $CLIENTS clients × $ATTEMPTS attempts on $SEATS seats (fir
 cpu0=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
 "$RUSH_BIN" --host 127.0.0.1 --port "$GATEWAY_PORT" --tokens "$TOKENS" \
   --path "/api/v1/services/rush-http/slots/$HTTP_SLOT:book" --clients "$CLIENTS" \
-  --attempts "$ATTEMPTS" --spread-ms "$SPREAD" --think-min-ms 200 --think-max-ms 600 \
+  --attempts "$ATTEMPTS" --spread-ms "$SPREAD" --think-min-ms "$THINK_MIN" --think-max-ms "$THINK_MAX" \
   --timeout-ms 30000 --raise-nofile --out "$BENCH_TMP/rush.json" >&2 || bench_die "rush_load failed"
 cpu1=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
 AUDIT_HTTP=$($PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" rush-http "$BENCH_TMP/rush.json")
