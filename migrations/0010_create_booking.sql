@@ -118,3 +118,61 @@ CREATE TABLE booking_waitlist (
 CREATE UNIQUE INDEX booking_waitlist_one ON booking_waitlist (slot_id, account_id) WHERE state = 1;
 CREATE INDEX booking_waitlist_queue ON booking_waitlist (slot_id, id) WHERE state = 1;
 CREATE INDEX booking_waitlist_account ON booking_waitlist (account_id) WHERE state = 1;
+
+-- Takes one seat of slot p_slot (of service p_service) for p_account, in ONE statement a caller
+-- runs on its own (autocommit: the slot's row lock is then held only until the server commits,
+-- never across a round trip to the client) or inside its own transaction. First a
+-- transaction-level advisory lock on (service, person), so one person's bookings of a service
+-- run one at a time; then, under READ COMMITTED with a fresh snapshot, his live bookings are
+-- counted and the seat is taken by the conditional update that re-checks `booked < capacity`
+-- on the row the previous holder committed. Returns the booking and the seats left, or no row
+-- when refused (the caller asks why). p_state: 1 held (for hold_minutes), 2 booked.
+CREATE FUNCTION booking_claim(p_slot bigint, p_service bigint, p_account bigint, p_state smallint,
+                              p_code text, p_from_waitlist boolean, p_tz text)
+RETURNS TABLE (booking_id bigint, seats_left integer, starts_us bigint, ends_us bigint,
+               slot_day text, slot_time text, slot_location text, slot_capacity integer,
+               slot_booked integer, cancel_cutoff integer, created_us bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('ehall.booking.' || p_service || '.' || p_account, 0));
+  RETURN QUERY
+  WITH r AS (
+    SELECT coalesce(b.book_cutoff_minutes, 30) AS cutoff, coalesce(b.max_active, 1) AS max_active,
+           coalesce(b.max_per_week, 0) AS max_week, coalesce(b.open_days_ahead, 14) AS ahead,
+           coalesce(b.hold_minutes, 2880) AS hold,
+           coalesce(b.cancel_cutoff_minutes, 60) AS cancel_cutoff
+    FROM (VALUES (1)) v LEFT JOIN booking_settings b ON b.service_id = p_service),
+  t AS (SELECT s.starts_at FROM booking_slots s WHERE s.id = p_slot),
+  m AS (
+    SELECT count(*) FILTER (WHERE k.slot_id = p_slot) AS here,
+           count(*) FILTER (WHERE s.ends_at > now()) AS active,
+           count(*) FILTER (WHERE date_trunc('week', s.starts_at AT TIME ZONE p_tz)
+                                  = (SELECT date_trunc('week', t.starts_at AT TIME ZONE p_tz) FROM t))
+             AS week
+    FROM bookings k JOIN booking_slots s ON s.id = k.slot_id
+    WHERE k.account_id = p_account AND k.service_id = p_service AND k.state IN (1, 2, 3)),
+  c AS (
+    UPDATE booking_slots s SET booked = s.booked + 1, updated_at = now() FROM r, m
+    WHERE s.id = p_slot AND s.service_id = p_service AND s.state = 1 AND s.booked < s.capacity
+      AND s.starts_at > now() + make_interval(mins => r.cutoff)
+      AND s.starts_at < ((now() AT TIME ZONE p_tz)::date + r.ahead + 1)::timestamp AT TIME ZONE p_tz
+      AND m.here = 0 AND m.active < r.max_active AND (r.max_week = 0 OR m.week < r.max_week)
+    RETURNING s.id, s.capacity - s.booked AS remaining, r.hold, r.cancel_cutoff, s.starts_at,
+              s.ends_at, s.location, s.capacity, s.booked),
+  ins AS (
+    INSERT INTO bookings (slot_id, service_id, account_id, state, checkin_code, from_waitlist,
+                          hold_expires_at)
+    SELECT c.id, p_service, p_account, p_state, p_code, p_from_waitlist,
+           CASE WHEN p_state = 1 THEN now() + make_interval(mins => c.hold) END
+    FROM c RETURNING bookings.id, bookings.created_at)
+  -- What the caller answers with, so a booking costs no second statement.
+  SELECT ins.id, c.remaining, (extract(epoch FROM c.starts_at) * 1000000)::bigint,
+         (extract(epoch FROM c.ends_at) * 1000000)::bigint,
+         to_char(c.starts_at AT TIME ZONE p_tz, 'YYYY-MM-DD'),
+         to_char(c.starts_at AT TIME ZONE p_tz, 'HH24:MI') || '-' ||
+           to_char(c.ends_at AT TIME ZONE p_tz, 'HH24:MI'),
+         c.location, c.capacity, c.booked, c.cancel_cutoff,
+         (extract(epoch FROM ins.created_at) * 1000000)::bigint
+  FROM ins, c;
+END
+$$;

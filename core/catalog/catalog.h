@@ -119,7 +119,9 @@ typedef struct catalog_service_ref {
 
 /* The published service with this code as the caller may see it (the audience rules of
  * GetService): NOT_FOUND (on field `field`) for a code that is not published or not offered
- * to him. Answers from the in-process snapshot. */
+ * to him. Answers from the in-process snapshot, checked against the catalogue's generation at
+ * most CATALOG_LOOKUP_MAX_AGE_MS ago (a booking rush asks this thousands of times a second). */
+#define CATALOG_LOOKUP_MAX_AGE_MS 1000
 bool catalog_service_for_caller(call_t *call, const char *code, const char *field,
                                 catalog_service_ref_t *out, eh_err_t *err);
 /* The service with this code in any state, for the admins of its owning unit (or a unit above

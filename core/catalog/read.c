@@ -430,7 +430,7 @@ const catalog_entry_t *catalog__entry_for(call_t *call, const catalog_snapshot_t
 
 bool catalog_service_for_caller(call_t *call, const char *code, const char *field,
                                 catalog_service_ref_t *out, eh_err_t *err) {
-  const catalog_snapshot_t *s = catalog__snapshot(call, err);
+  const catalog_snapshot_t *s = catalog__snapshot_recent(call, CATALOG_LOOKUP_MAX_AGE_MS, err);
   if (s == NULL)
     return false;
   const catalog_entry_t *e = catalog__entry_for(call, s, code ? code : "", err);

@@ -23,6 +23,8 @@ static pthread_mutex_t build_mu = PTHREAD_MUTEX_INITIALIZER;
 static catalog_snapshot_t *current;
 static int64_t expired_below; /* a snapshot below this generation is stale (under mu) */
 static bool redis_warned;     /* logged once per outage (under mu) */
+/* The generation the last call found, and when (CLOCK_MONOTONIC ms; under mu). */
+static int64_t checked_gen, checked_ms;
 
 static void unref(void *p) {
   catalog_snapshot_t *s = p;
@@ -53,14 +55,18 @@ static bool generation_now(call_t *call, int64_t *gen, eh_err_t *err) {
   if (warn)
     LOG_WARN(CATALOG_MODULE, "redis unavailable: reading the catalogue generation from "
                              "PostgreSQL on each call until it is back");
-  if (*gen > 0)
-    return true;
-  if (!store_catalog_read_generation(call->arena, call->pg, call->deadline_ms, gen, err))
-    return false;
-  if (redis_ok) {
-    eh_err_t ignored = EH_ERR_INIT;
-    store_catalog_read_redis_raise(call->arena, call->redis, *gen, &ignored);
+  if (*gen <= 0) {
+    if (!store_catalog_read_generation(call->arena, call->pg, call->deadline_ms, gen, err))
+      return false;
+    if (redis_ok) {
+      eh_err_t ignored = EH_ERR_INIT;
+      store_catalog_read_redis_raise(call->arena, call->redis, *gen, &ignored);
+    }
   }
+  pthread_mutex_lock(&mu);
+  checked_gen = *gen;
+  checked_ms = call_now_ms();
+  pthread_mutex_unlock(&mu);
   return true;
 }
 
@@ -212,6 +218,24 @@ const catalog_snapshot_t *catalog__snapshot(call_t *call, eh_err_t *err) {
 done:
   arena_cleanup_add(call->arena, unref, s);
   return s;
+}
+
+const catalog_snapshot_t *catalog__snapshot_recent(call_t *call, int64_t max_age_ms,
+                                                   eh_err_t *err) {
+  pthread_mutex_lock(&mu);
+  int64_t gen = checked_gen, at = checked_ms;
+  pthread_mutex_unlock(&mu);
+  if (gen > 0 && call_now_ms() - at < max_age_ms) {
+    bool aged = false;
+    catalog_snapshot_t *s = take(gen, &aged);
+    if (s != NULL && !aged) {
+      arena_cleanup_add(call->arena, unref, s);
+      return s;
+    }
+    if (s != NULL)
+      unref(s);
+  }
+  return catalog__snapshot(call, err);
 }
 
 const catalog_entry_t *catalog__snapshot_find(const catalog_snapshot_t *s, const char *code) {

@@ -48,6 +48,11 @@ typedef struct catalog_snapshot {
  * reference is dropped when call->arena is destroyed. NULL with err when it cannot be built. */
 const catalog_snapshot_t *catalog__snapshot(call_t *call, eh_err_t *err);
 
+/* The same, without asking Redis when some call of this process found the generation within
+ * the last max_age_ms (for other areas' hot paths: a booking attempt need not see a publish of
+ * the last second). */
+const catalog_snapshot_t *catalog__snapshot_recent(call_t *call, int64_t max_age_ms, eh_err_t *err);
+
 /* The entry with this code, or NULL. */
 const catalog_entry_t *catalog__snapshot_find(const catalog_snapshot_t *s, const char *code);
 

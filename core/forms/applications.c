@@ -423,9 +423,11 @@ static bool submit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
       return false;
     int remaining = 0;
     booking_facts_t facts;
-    if (!forms__claim(a, conn, c->slot, c->svc.id, who, false, forms__tz(call), &c->booking_id,
-                      &remaining, &facts, err))
+    store_booking_t got;
+    if (!forms__claim(a, conn, c->slot, c->svc.id, who, false, forms__tz(call), &got, &remaining,
+                      &facts, err))
       return false;
+    c->booking_id = got.id;
     if (c->booking_id == 0)
       return booking_refusal_err(booking_refusal(&facts), &facts.rules, err);
   }

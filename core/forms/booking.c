@@ -3,10 +3,11 @@
  * waits, cancels, moves and downloads his bookings.
  *
  * A booking attempt: the catalogue says whether the service is offered to him (in-process);
- * the slot's Redis tickets may answer "sold out" at once; otherwise one transaction takes the
- * person lock and runs the claim statement (booking_store.h), and only a refusal costs a second
- * statement to name its reason. A taken ticket the claim did not use goes back. Cancelling
- * hands the seat to the waitlist in the same transaction. Must never let Redis take a seat.
+ * the slot's Redis tickets may answer "sold out" at once; otherwise one statement, alone on
+ * its connection, takes the person lock and the seat (booking_claim, booking_store.h), and only
+ * a refusal costs a second statement to name its reason. A taken ticket the claim did not use goes
+ * back. Cancelling hands the seat to the waitlist in the same transaction. Must never let Redis
+ * take a seat.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -122,15 +123,9 @@ typedef struct {
   int64_t id;
   int remaining;
   booking_facts_t facts;
-  store_booking_t booking;
+  store_booking_t booking, moved;
   int promoted;
 } book_ctx_t;
-
-static bool book_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
-  book_ctx_t *c = ud;
-  return forms__claim(a, conn, c->slot_id, c->service_id, c->call->principal.account_id, false,
-                      forms__tz(c->call), &c->id, &c->remaining, &c->facts, err);
-}
 
 static void booking_reply(call_t *call, int64_t id, ProtobufCMessage **resp, eh_err_t *err) {
   arena_t *a = call->arena;
@@ -172,12 +167,12 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
     booking_refusal_err(BOOKING_FULL, &none, err);
     return;
   }
-  if (!forms__tx(call, book_tx, &c, err)) {
+  if (!forms__claim_now(call, c.slot_id, c.service_id, &c.booking, &c.remaining, &c.facts, err)) {
     if (ticket == 1)
       store_booking_ticket_return(a, call->redis, c.slot_id);
     return;
   }
-  if (c.id == 0) {
+  if (c.booking.id == 0) {
     booking_refusal_t why = booking_refusal(&c.facts);
     if (why == BOOKING_FULL)
       store_booking_ticket_seed(a, call->redis, c.slot_id, 0, true);
@@ -188,7 +183,11 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   }
   if (ticket != 1)
     store_booking_ticket_seed(a, call->redis, c.slot_id, c.remaining, false);
-  booking_reply(call, c.id, resp, err);
+  c.booking.service_code = c.booking.slot.service_code = svc.code;
+  c.booking.service_name = svc.name;
+  c.booking.owner_name = svc.owner_name;
+  c.booking.owner_code = svc.owner_code;
+  *resp = &forms__booking_pb(a, &c.booking, NULL, forms__now_us(), false)->base;
 }
 
 /* --- the waitlist ----------------------------------------------------------------------------- */
@@ -407,8 +406,9 @@ static bool cancel_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
       return eh_err_set(err, EH_INVALID, "slot_id", "新时段与原时段相同", "that is the same slot");
     if (!store_booking_end(a, conn, c->old_booking_id, BOOKING_CANCELLED, err) ||
         !forms__claim(a, conn, c->slot_id, c->booking.service_id, call->principal.account_id, false,
-                      tz, &c->id, &c->remaining, &c->facts, err))
+                      tz, &c->moved, &c->remaining, &c->facts, err))
       return false;
+    c->id = c->moved.id;
     if (c->id == 0)
       return booking_refusal_err(booking_refusal(&c->facts), &c->facts.rules, err);
   } else if (!store_booking_end(a, conn, c->old_booking_id, BOOKING_CANCELLED, err)) {

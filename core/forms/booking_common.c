@@ -140,15 +140,14 @@ static void facts_from(const store_booking_claim_facts_t *s, booking_facts_t *f)
 }
 
 bool forms__claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
-                  int64_t account_id, bool from_waitlist, const char *tz, int64_t *id,
+                  int64_t account_id, bool from_waitlist, const char *tz, store_booking_t *got,
                   int *remaining, booking_facts_t *facts, eh_err_t *err) {
   char code[9];
   forms__checkin_code(code);
-  if (!store_booking_lock_person(a, conn, service_id, account_id, err) ||
-      !store_booking_claim(a, conn, slot_id, service_id, account_id, BOOKING_BOOKED, code,
-                           from_waitlist, tz, id, remaining, err))
+  if (!store_booking_claim(a, conn, slot_id, service_id, account_id, BOOKING_BOOKED, code,
+                           from_waitlist, tz, got, remaining, err))
     return false;
-  if (*id > 0)
+  if (got->id > 0)
     return true;
   store_booking_claim_facts_t sf;
   if (!store_booking_claim_facts(a, conn, slot_id, service_id, account_id, tz, &sf, err))
@@ -165,14 +164,14 @@ bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t 
   if (!store_booking_wait_queue(a, conn, slot_id, FORMS_PROMOTE_TRIES, &ids, &accounts, &n, err))
     return false;
   for (size_t i = 0; i < n; i++) {
-    int64_t id = 0;
+    store_booking_t got;
     int remaining = 0;
     booking_facts_t f;
-    if (!forms__claim(a, conn, slot_id, service_id, accounts[i], true, tz, &id, &remaining, &f,
+    if (!forms__claim(a, conn, slot_id, service_id, accounts[i], true, tz, &got, &remaining, &f,
                       err))
       return false;
-    if (id > 0) {
-      if (!store_booking_wait_end(a, conn, ids[i], 2, id, err))
+    if (got.id > 0) {
+      if (!store_booking_wait_end(a, conn, ids[i], 2, got.id, err))
         return false;
       ++*promoted;
       if (remaining <= 0)
@@ -186,6 +185,24 @@ bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t 
     /* His own limits: he stays waiting, the next one gets the seat. */
   }
   return true;
+}
+
+bool forms__claim_now(call_t *call, int64_t slot_id, int64_t service_id, store_booking_t *got,
+                      int *remaining, booking_facts_t *facts, eh_err_t *err) {
+  store_pg_conn_t *conn = store_pg_acquire(call->arena, call->pg, call->deadline_ms, err);
+  if (conn == NULL)
+    return false;
+  for (int attempt = 0;; attempt++) {
+    if (forms__claim(call->arena, conn, slot_id, service_id, call->principal.account_id, false,
+                     forms__tz(call), got, remaining, facts, err)) {
+      store_pg_release(conn);
+      return true;
+    }
+    bool again = store_pg_err_constraint(err, "bookings_live_code") || store_pg_retryable(err);
+    if (attempt >= 3 || !again || call_ms_left(call) <= 0)
+      return false;
+    eh_err_clear(err);
+  }
 }
 
 bool forms__tx(call_t *call, store_pg_tx_fn fn, void *ud, eh_err_t *err) {

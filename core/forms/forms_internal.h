@@ -37,11 +37,17 @@ void forms__checkin_code(char out[9]);
  * first (each under his own person lock, within his limits). *promoted counts them. */
 bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
                     const char *tz, int *promoted, eh_err_t *err);
-/* Takes a seat inside a transaction: the person lock, then the claim. *id 0 and *facts
- * filled when refused. */
+/* Takes a seat (store_booking_claim: one statement, the person lock included), inside the
+ * caller's transaction or alone. got->id 0 and *facts filled when refused. */
 bool forms__claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
-                  int64_t account_id, bool from_waitlist, const char *tz, int64_t *id,
+                  int64_t account_id, bool from_waitlist, const char *tz, store_booking_t *got,
                   int *remaining, booking_facts_t *facts, eh_err_t *err);
+
+/* BookSlot's claim: the one statement alone on a connection (autocommit), so the slot's row
+ * lock is never held across a round trip; run again on a check-in code clash or a deadlock.
+ * The statement answers the booking itself, so a booking costs no second statement. */
+bool forms__claim_now(call_t *call, int64_t slot_id, int64_t service_id, store_booking_t *got,
+                      int *remaining, booking_facts_t *facts, eh_err_t *err);
 
 /* A stored form definition (JSON) as its message; INTERNAL when it cannot be read. */
 Ehall__Forms__V1__FormDefinition *forms__def_from_json(arena_t *a, const char *json, eh_err_t *err);

@@ -115,33 +115,12 @@ static const char SQL_SLOT_UPDATE[] =
 static const char SQL_LOCK_PERSON[] =
     "SELECT pg_advisory_xact_lock(hashtextextended('ehall.booking.' || $1 || '.' || $2, 0))";
 
-/* The rules, the person's live bookings of the service (this slot, not yet ended, in the
- * slot's week), then the seat: one statement, so the common case is one round trip after the
- * lock. The UPDATE's row lock orders concurrent claims of one slot; under READ COMMITTED each
- * waiter re-checks `booked < capacity` on the row the previous one committed. */
+/* The seat itself: booking_claim (migrations/0010) takes the person lock, counts his live
+ * bookings and runs the conditional update and the insert, server-side, in one statement. */
 static const char SQL_CLAIM[] =
-    "WITH r AS (SELECT coalesce(b.book_cutoff_minutes, 30) AS cutoff,"
-    "  coalesce(b.max_active, 1) AS max_active, coalesce(b.max_per_week, 0) AS max_week,"
-    "  coalesce(b.open_days_ahead, 14) AS ahead, coalesce(b.hold_minutes, 2880) AS hold"
-    "  FROM (VALUES (1)) v LEFT JOIN booking_settings b ON b.service_id = $2::bigint),"
-    " t AS (SELECT starts_at FROM booking_slots WHERE id = $1::bigint),"
-    " m AS (SELECT count(*) FILTER (WHERE k.slot_id = $1::bigint) AS here,"
-    "  count(*) FILTER (WHERE s.ends_at > now()) AS active,"
-    "  count(*) FILTER (WHERE date_trunc('week', s.starts_at AT TIME ZONE $7)"
-    "   = (SELECT date_trunc('week', t.starts_at AT TIME ZONE $7) FROM t)) AS week"
-    "  FROM bookings k JOIN booking_slots s ON s.id = k.slot_id"
-    "  WHERE k.account_id = $3::bigint AND k.service_id = $2::bigint AND k.state IN (1, 2, 3)),"
-    " c AS (UPDATE booking_slots s SET booked = s.booked + 1, updated_at = now() FROM r, m"
-    "  WHERE s.id = $1::bigint AND s.service_id = $2::bigint AND s.state = 1"
-    "  AND s.booked < s.capacity AND s.starts_at > now() + make_interval(mins => r.cutoff)"
-    "  AND s.starts_at < ((now() AT TIME ZONE $7)::date + r.ahead + 1)::timestamp AT TIME ZONE $7"
-    "  AND m.here = 0 AND m.active < r.max_active AND (r.max_week = 0 OR m.week < r.max_week)"
-    "  RETURNING s.id, s.capacity - s.booked AS remaining, r.hold)"
-    " INSERT INTO bookings (slot_id, service_id, account_id, state, checkin_code, from_waitlist,"
-    "  hold_expires_at)"
-    " SELECT c.id, $2::bigint, $3::bigint, $4::smallint, $5, $6::boolean,"
-    "  CASE WHEN $4::int = 1 THEN now() + make_interval(mins => c.hold) END FROM c"
-    " RETURNING id, (SELECT remaining FROM c)";
+    "SELECT booking_id, seats_left, starts_us, ends_us, slot_day, slot_time, slot_location,"
+    " slot_capacity, slot_booked, cancel_cutoff, created_us FROM booking_claim($1::bigint,"
+    " $2::bigint, $3::bigint, $4::smallint, $5, $6::boolean, $7)";
 
 static const char SQL_CLAIM_FACTS[] =
     "WITH t AS (SELECT starts_at FROM booking_slots WHERE id = $1::bigint)"
@@ -522,7 +501,7 @@ bool store_booking_lock_person(arena_t *a, store_pg_conn_t *conn, int64_t servic
 
 bool store_booking_claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
                          int64_t account_id, int state, const char *checkin_code,
-                         bool from_waitlist, const char *tz, int64_t *id, int *remaining,
+                         bool from_waitlist, const char *tz, store_booking_t *got, int *remaining,
                          eh_err_t *err) {
   const char *p[] = {i64(a, slot_id),
                      i64(a, service_id),
@@ -534,12 +513,31 @@ bool store_booking_claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int
   store_rows_t *r = store_pg_exec(a, conn, SQL_CLAIM, 7, p, err);
   if (r == NULL)
     return false;
-  *id = 0;
+  memset(got, 0, sizeof *got);
   *remaining = 0;
-  if (store_rows_count(r) == 1) {
-    *id = store_rows_int64(r, 0, 0);
-    *remaining = (int)store_rows_int64(r, 0, 1);
-  }
+  if (store_rows_count(r) != 1)
+    return true;
+  got->id = store_rows_int64(r, 0, 0);
+  *remaining = (int)store_rows_int64(r, 0, 1);
+  got->account_id = account_id;
+  got->service_id = service_id;
+  got->state = state;
+  got->checkin_code = arena_strdup(a, checkin_code);
+  got->from_waitlist = from_waitlist;
+  got->cancel_cutoff_minutes = (int)store_rows_int64(r, 0, 9);
+  got->created_us = store_rows_int64(r, 0, 10);
+  store_booking_slot_t *s = &got->slot;
+  s->id = slot_id;
+  s->service_id = service_id;
+  s->starts_us = store_rows_int64(r, 0, 2);
+  s->ends_us = store_rows_int64(r, 0, 3);
+  s->day = store_rows_get(r, 0, 4);
+  s->time = store_rows_get(r, 0, 5);
+  s->location = store_rows_get(r, 0, 6);
+  s->capacity = (int)store_rows_int64(r, 0, 7);
+  s->booked = (int)store_rows_int64(r, 0, 8);
+  s->state = 1;
+  s->my_booking_id = got->id;
   return true;
 }
 

@@ -130,12 +130,16 @@ bool store_booking_slot_update(arena_t *a, store_pg_conn_t *conn, int64_t slot_i
 bool store_booking_lock_person(arena_t *a, store_pg_conn_t *conn, int64_t service_id,
                                int64_t account_id, eh_err_t *err);
 /* Takes a seat of slot_id for account_id when the slot is open, not full, before its cut-off
- * and within the horizon, and the person's limits allow (under store_booking_lock_person).
- * *id > 0 with *remaining (seats left after it) when taken; *id 0 when refused (then
- * store_booking_claim_facts says why). state: 1 held (hold_minutes) or 2 booked. */
+ * and within the horizon, and the person's limits allow (the SQL function booking_claim, which
+ * takes the person lock itself). One statement: run it in the caller's transaction, or alone
+ * on a connection outside any (autocommit: the slot's row lock is then released by the
+ * server's commit, not after a round trip). Taken: got->id > 0 with the booking and its slot
+ * filled (all but the service's and the person's names) and *remaining the seats left;
+ * refused: got->id 0 (store_booking_claim_facts says why). state: 1 held (hold_minutes) or
+ * 2 booked. */
 bool store_booking_claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
                          int64_t account_id, int state, const char *checkin_code,
-                         bool from_waitlist, const char *tz, int64_t *id, int *remaining,
+                         bool from_waitlist, const char *tz, store_booking_t *got, int *remaining,
                          eh_err_t *err);
 bool store_booking_claim_facts(arena_t *a, store_pg_conn_t *conn, int64_t slot_id,
                                int64_t service_id, int64_t account_id, const char *tz,

@@ -5,7 +5,8 @@
                                        "mp": the token comes in the body), tokens to FILE
   booking_rush.py pgbench-script SRC   the claim statement of core/store/booking_store.c
                                        (SQL_CLAIM, read from the source, so pgbench runs exactly
-                                       the core's SQL) as a pgbench script, on stdout
+                                       the core's SQL: the booking_claim function of migration
+                                       0010) as a pgbench script, on stdout
   booking_rush.py audit DSN SERVICE RESULT.json|-
                                        what PostgreSQL holds for the service's slot (oversold,
                                        people with two, acknowledged ids missing) and the
@@ -59,17 +60,14 @@ def pgbench_script(src):
     if not m:
         raise SystemExit("SQL_CLAIM not found in " + src)
     sql = "".join(json.loads('"' + s + '"') for s in re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
-    lock = re.search(r'SQL_LOCK_PERSON\[\] =\s*"((?:[^"\\]|\\.)*)"', text)
-    lock_sql = json.loads('"' + lock.group(1) + '"')
     # $1 slot, $2 service, $3 person, $4 state, $5 code, $6 from_waitlist, $7 time zone.
-    # pgbench splices variables as text: :slot, :svc and :first_acc come from -D.
+    # pgbench splices variables as text: :slot, :svc and :first_acc come from -D. Like the
+    # core's BookSlot, the statement runs alone (autocommit).
     subst = {"1": ":slot", "2": ":svc", "3": ":acc", "4": "2",
              "5": "lpad((:n)::text, 8, '0')", "6": "false", "7": "'Asia/Shanghai'"}
     sql = re.sub(r"\$(\d)", lambda x: subst[x.group(1)], sql)
-    lock_sql = lock_sql.replace("$1", ":svc").replace("$2", ":acc")
     return "\n".join([f"\\set acc random(:first_acc, :first_acc + {STUDENTS - 1})",
-                      "\\set n random(0, 99999999)",
-                      "BEGIN;", lock_sql + ";", sql + ";", "COMMIT;", ""])
+                      "\\set n random(0, 99999999)", sql + ";", ""])
 
 
 def audit(dsn, service, result):
