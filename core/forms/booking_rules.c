@@ -199,7 +199,8 @@ static void sb_put(sb_t *b, const char *s, size_t n) {
     while (cap < b->len + n + 1)
       cap *= 2;
     char *nb = arena_alloc(b->a, cap);
-    memcpy(nb, b->buf, b->len);
+    if (b->len > 0)
+      memcpy(nb, b->buf, b->len);
     b->buf = nb;
     b->cap = cap;
   }
