@@ -47,6 +47,10 @@ const PAGES = [
   'pages/booking/slots',
   'pages/booking/mine',
   'pages/booking/staff',
+  'pages/apply/form',
+  'pages/apply/mine',
+  'pages/apply/detail',
+  'pages/apply/editor',
 ]
 const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))

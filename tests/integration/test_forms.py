@@ -42,12 +42,20 @@ class FormsTest(Refusals, unittest.TestCase):
         cls.counselor_name = "测试辅导员"
         from identity_fixtures import create_account
         cid = create_account(cls.c.dsn, roles=("staff",), name=cls.counselor_name)
-        opbg.GroupsStub(cls.c.channel).AddMember(opb.AddMemberRequest(
-            group="counselor", campus_id=cid, scopes=[cls.c.tree.K1]),
-            metadata=cls.c.hall_md, timeout=10)
+        cls.groups = opbg.GroupsStub(cls.c.channel)
+        cls.groups.AddMember(opb.AddMemberRequest(group="counselor", campus_id=cid,
+                                                  scopes=[cls.c.tree.K1]),
+                             metadata=cls.c.hall_md, timeout=10)
+        cls.counselor = cid
+        cls.opb = opb
 
     @classmethod
     def tearDownClass(cls):
+        # The demo group's membership is exported and imported again by the org e2e test: leave
+        # no member scoped to this test's units, which close with it.
+        cls.groups.RemoveMember(cls.opb.RemoveMemberRequest(group="counselor",
+                                                            campus_id=cls.counselor),
+                                metadata=cls.c.hall_md, timeout=10)
         cls.c.close()
 
     # --- helpers ----------------------------------------------------------------------------
