@@ -298,8 +298,7 @@ static void app_reply(call_t *call, int64_t id, ProtobufCMessage **resp, eh_err_
     *resp = &m->base;
 }
 
-/* --- GetApplyForm ------------------------------------------------------------------------------
- */
+/* --- GetApplyForm ----------------------------------------------------------------------------- */
 
 typedef struct {
   call_t *call;
@@ -359,8 +358,7 @@ void forms_get_apply_form(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   *resp = &out->base;
 }
 
-/* --- drafts --------------------------------------------------------------------------------------
- */
+/* --- drafts ----------------------------------------------------------------------------------- */
 
 static bool draft_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   app_ctx_t *c = ud;
@@ -403,8 +401,7 @@ void forms_discard_draft(call_t *call, const ProtobufCMessage *req, ProtobufCMes
   *resp = &out->base;
 }
 
-/* --- submit --------------------------------------------------------------------------------------
- */
+/* --- submit ----------------------------------------------------------------------------------- */
 
 static bool submit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   app_ctx_t *c = ud;
@@ -547,8 +544,7 @@ void forms_resubmit_application(call_t *call, const ProtobufCMessage *req, Proto
   app_reply(call, c.id, resp, err);
 }
 
-/* --- lists
- * ---------------------------------------------------------------------------------------- */
+/* --- lists ------------------------------------------------------------------------------------ */
 
 void forms_list_my_applications(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                                 eh_err_t *err) {
@@ -588,7 +584,7 @@ void forms_get_application(call_t *call, const ProtobufCMessage *req, ProtobufCM
     app_reply(call, id, resp, err);
 }
 
-/* --- attachments ----------------------------------------------------------------------------- */
+/* --- attachments ------------------------------------------------------------------------------ */
 
 static bool file_name_ok(const char *s) {
   size_t n = s ? strlen(s) : 0;

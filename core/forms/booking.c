@@ -33,7 +33,7 @@ static bool bookable_service(call_t *call, const char *code, catalog_service_ref
                     "this service takes no appointments");
 }
 
-/* --- ListSlots ------------------------------------------------------------------------------- */
+/* --- ListSlots -------------------------------------------------------------------------------- */
 
 typedef struct {
   call_t *call;
@@ -115,7 +115,7 @@ void forms_list_slots(call_t *call, const ProtobufCMessage *req, ProtobufCMessag
   *resp = &slots_reply(call->arena, svc.code, svc.name, &c)->base;
 }
 
-/* --- BookSlot ------------------------------------------------------------------------------- */
+/* --- BookSlot --------------------------------------------------------------------------------- */
 
 typedef struct {
   call_t *call;
@@ -374,8 +374,7 @@ void forms_get_booking(call_t *call, const ProtobufCMessage *req, ProtobufCMessa
     booking_reply(call, id, resp, err);
 }
 
-/* --- cancel and reschedule ----------------------------------------------------------------------
- */
+/* --- cancel and reschedule -------------------------------------------------------------------- */
 
 static bool live_and_movable(const store_booking_t *b, int64_t now_us, eh_err_t *err) {
   if (b->state != BOOKING_HELD && b->state != BOOKING_BOOKED)

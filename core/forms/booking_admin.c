@@ -24,8 +24,7 @@ static const char *target(arena_t *a, const char *code) {
   return arena_printf(a, "service:%s", code);
 }
 
-/* --- settings -----------------------------------------------------------------------------------
- */
+/* --- settings --------------------------------------------------------------------------------- */
 
 typedef struct {
   call_t *call;
@@ -167,7 +166,7 @@ void forms_update_booking_settings(call_t *call, const ProtobufCMessage *req,
   *resp = &settings_pb(call->arena, &c)->base;
 }
 
-/* --- slots ---------------------------------------------------------------------------------- */
+/* --- slots ------------------------------------------------------------------------------------ */
 
 typedef struct {
   call_t *call;
@@ -397,7 +396,7 @@ void forms_list_service_slots(call_t *call, const ProtobufCMessage *req, Protobu
   *resp = &out->base;
 }
 
-/* --- a day's bookings and check-in ---------------------------------------------------------- */
+/* --- a day's bookings and check-in ------------------------------------------------------------ */
 
 static bool runs_services(call_t *call, eh_err_t *err) {
   if (call->principal.actor == CALL_USER &&
@@ -497,7 +496,7 @@ void forms_check_in(call_t *call, const ProtobufCMessage *req, ProtobufCMessage 
   *resp = &forms__booking_pb(call->arena, &c.b, NULL, forms__now_us(), true)->base;
 }
 
-/* --- the hall calendar ---------------------------------------------------------------------- */
+/* --- the hall calendar ------------------------------------------------------------------------ */
 
 void forms_list_holidays(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                          eh_err_t *err) {

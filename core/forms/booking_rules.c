@@ -91,7 +91,7 @@ bool booking_can_cancel(int state, int64_t starts_us, int cancel_cutoff_minutes,
          now_us < booking_cancel_until_us(starts_us, cancel_cutoff_minutes);
 }
 
-/* --- what departments enter ------------------------------------------------------------------ */
+/* --- what departments enter ------------------------------------------------------------------- */
 
 static bool digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)

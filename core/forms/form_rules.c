@@ -36,8 +36,7 @@ static bool text_ok(const char *s, long min, long max) {
   return n >= min && n <= max;
 }
 
-/* --- values ------------------------------------------------------------------------------------
- */
+/* --- values ----------------------------------------------------------------------------------- */
 
 const Google__Protobuf__Value *form_value_get(const form_values_t *s, const char *key) {
   if (s == NULL)
@@ -150,8 +149,7 @@ bool form_field_visible(const form_def_t *f, size_t i, const form_values_t *data
   return visible_depth(f, i, data, 0);
 }
 
-/* --- formats -----------------------------------------------------------------------------------
- */
+/* --- formats ---------------------------------------------------------------------------------- */
 
 static bool all_digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -221,8 +219,7 @@ static bool datetime_valid(const char *s) {
   return n == 16 || (s[16] == ':' && all_digits(s + 17, 2) && s[17] < '6');
 }
 
-/* --- definitions ---------------------------------------------------------------------------------
- */
+/* --- definitions ------------------------------------------------------------------------------ */
 
 static bool is_key(const char *k) {
   size_t n = k ? strlen(k) : 0;
@@ -629,7 +626,7 @@ bool form_values_check(arena_t *a, const form_def_t *f, const form_values_t *dat
   return true;
 }
 
-/* --- states ---------------------------------------------------------------------------------- */
+/* --- states ----------------------------------------------------------------------------------- */
 
 bool application_next(int state, app_action_t act, int *next) {
   int to = 0;

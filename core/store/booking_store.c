@@ -325,7 +325,7 @@ static void wait_read(const store_rows_t *r, int row, store_booking_wait_t *w) {
   slot_read(r, row, WAIT_NCOLS, &w->slot);
 }
 
-/* --- rules, templates, closed days ---------------------------------------------------------- */
+/* --- rules, templates, closed days ------------------------------------------------------------ */
 
 bool store_booking_rules_get(arena_t *a, store_pg_conn_t *conn, int64_t service_id,
                              store_booking_rules_t *out, eh_err_t *err) {
@@ -617,8 +617,7 @@ bool store_booking_day(arena_t *a, store_pg_conn_t *conn, const char *day, int64
   return r != NULL && bookings_read(a, r, out, n);
 }
 
-/* --- waitlist -----------------------------------------------------------------------------------
- */
+/* --- waitlist --------------------------------------------------------------------------------- */
 
 bool store_booking_wait_insert(arena_t *a, store_pg_conn_t *conn, int64_t slot_id,
                                int64_t account_id, int64_t *id, eh_err_t *err) {
@@ -687,7 +686,7 @@ bool store_booking_wait_queue(arena_t *a, store_pg_conn_t *conn, int64_t slot_id
   return true;
 }
 
-/* --- holds and stale waitlist entries ------------------------------------------------------ */
+/* --- holds and stale waitlist entries --------------------------------------------------------- */
 
 bool store_booking_holds_due(arena_t *a, store_pg_conn_t *conn, int max, store_booking_due_t **out,
                              size_t *n, eh_err_t *err) {
@@ -714,7 +713,7 @@ bool store_booking_waits_expire(arena_t *a, store_pg_conn_t *conn, int *n, eh_er
   return true;
 }
 
-/* --- the hall calendar ---------------------------------------------------------------------- */
+/* --- the hall calendar ------------------------------------------------------------------------ */
 
 bool store_booking_holidays(arena_t *a, store_pg_conn_t *conn, const char *from_day,
                             const char *to_day, store_booking_holiday_t **out, size_t *n,
@@ -753,8 +752,7 @@ bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int 
   return true;
 }
 
-/* --- Redis tickets ------------------------------------------------------------------------------
- */
+/* --- Redis tickets ---------------------------------------------------------------------------- */
 
 int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t slot_id,
                               eh_err_t *err) {

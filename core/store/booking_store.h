@@ -166,8 +166,7 @@ bool store_booking_day(arena_t *a, store_pg_conn_t *conn, const char *day, int64
                        bool hall_admin, int64_t service_id, const char *tz, store_booking_t **out,
                        size_t *n, eh_err_t *err);
 
-/* --- waitlist -----------------------------------------------------------------------------------
- */
+/* --- waitlist --------------------------------------------------------------------------------- */
 
 /* ALREADY_EXISTS when he waits for the slot already. */
 bool store_booking_wait_insert(arena_t *a, store_pg_conn_t *conn, int64_t slot_id,
