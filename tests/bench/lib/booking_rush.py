@@ -11,6 +11,9 @@
                                        what PostgreSQL holds for the service's slot (oversold,
                                        people with two, acknowledged ids missing) and the
                                        committed bookings per second, as JSON on stdout
+  booking_rush.py summary DIR ROUNDS CLK_TCK CLIENTS ATTEMPTS SEATS SPREAD WORKERS PGCLIENTS
+                                       the markdown table of the rounds (medians); exit 1 when
+                                       an audit found a wrong booking
 """
 import base64
 import concurrent.futures
@@ -19,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -95,6 +99,50 @@ FROM booking_slots s JOIN services v ON v.id = s.service_id WHERE v.code = '{ser
         "span_s": span, "bookings_per_s": (live - 1) / span if span > 0 else 0}))
 
 
+def summary(argv):
+    """The markdown table of the rounds in DIR (medians), exit 1 when an audit found a wrong booking."""
+    d = argv[0]
+    rounds, tck, clients, attempts, seats, spread, workers, pgc = (int(x) for x in argv[1:9])
+    R = []
+    for r in range(1, rounds + 1):
+        run = json.load(open(f"{d}/rush-{r}.json"))
+        h = json.load(open(f"{d}/audit-http-{r}.json"))
+        s = json.load(open(f"{d}/audit-sql-{r}.json"))
+        cpu = int(open(f"{d}/cpu-{r}.txt").read())
+        R.append((run, h, s, cpu))
+
+    def ms(us):
+        return f"{us / 1000:.1f} ms"
+
+    med = statistics.median
+    ratios = [h["bookings_per_s"] / s["bookings_per_s"] if s["bookings_per_s"] else 0 for _, h, s, _ in R]
+    print(f"### Booking rush ({clients:,} clients × {attempts} attempts, {seats} seats, first attempts "
+          f"within {spread} ms; core with {workers} workers; medians of {rounds} interleaved rounds)")
+    print()
+    print("| | figure |")
+    print("|---|---|")
+    print("| answers, each round | " + "; ".join(
+        f"{run['ok']:,} booked, {run['full']:,} sold out, {run['other']:,} other "
+        f"({run.get('other_status', {})}), {run['timeouts']} timeouts" for run, _, _, _ in R) + " |")
+    print(f"| audit (PostgreSQL), every round | oversold **{sum(h['oversold'] for _, h, _, _ in R)}**, "
+          f"people holding two **{sum(h['doubled'] for _, h, _, _ in R)}**, acknowledged but missing "
+          f"**{sum(h['acked_missing'] for _, h, _, _ in R)}** of {sum(h['acked'] for _, h, _, _ in R)}; "
+          f"live bookings {[h['live'] for _, h, _, _ in R]} of {seats} seats each |")
+    print(f"| committed bookings/s | gateway + core **{med([h['bookings_per_s'] for _, h, _, _ in R]):,.0f}** "
+          f"vs pgbench (same SQL, {pgc} clients) {med([s['bookings_per_s'] for _, _, s, _ in R]):,.0f} → "
+          f"**{med(ratios):.2f}×** (rounds {', '.join(f'{x:.2f}' for x in ratios)}; goal ≥ 0.8) |")
+    print(f"| booked answers | p50 {ms(med([run['lat_ok_us']['p50'] for run, _, _, _ in R]))}, "
+          f"p99 {ms(med([run['lat_ok_us']['p99'] for run, _, _, _ in R]))} |")
+    print(f"| sold-out answers | p50 {ms(med([run['lat_full_us']['p50'] for run, _, _, _ in R]))}, "
+          f"**p99 {ms(med([run['lat_full_us']['p99'] for run, _, _, _ in R]))}** (rounds "
+          f"{', '.join(ms(run['lat_full_us']['p99']) for run, _, _, _ in R)}; goal < 20 ms) |")
+    cpu = med([c / tck * 1e6 / max(1, run["attempts_sent"]) for run, _, _, c in R])
+    print(f"| CPU (core + gateway) | {cpu:.0f} µs per attempt |")
+    bad = sum(h["oversold"] + h["doubled"] + h["acked_missing"] + s["oversold"] + s["doubled"]
+              for _, h, s, _ in R)
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "hash":
@@ -105,5 +153,7 @@ if __name__ == "__main__":
         sys.stdout.write(pgbench_script(sys.argv[2]))
     elif cmd == "audit":
         audit(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "summary":
+        sys.exit(summary(sys.argv[2:]))
     else:
         raise SystemExit(__doc__)

@@ -2,7 +2,8 @@
 # booking_rush.sh — the booking rush: 2,000 signed-in students on their own keep-alive HTTP
 # connections book one 500-seat slot through ehall-gateway and ehall-core, 10 attempts each
 # (20,000), against pgbench running the core's own claim statement on a twin slot in the same
-# run (the same private PostgreSQL).
+# run (the same private PostgreSQL); BENCH_ROUNDS (3) interleaved rounds, each on fresh slots,
+# medians printed with every round's figure.
 #
 # Private PostgreSQL, Redis, core (16 workers, rate limits off: every client is 127.0.0.1) and
 # gateway. The clients (tests/bench/rush_load.c, one epoll thread) each send their first attempt
@@ -32,7 +33,7 @@ bench_start_postgres
 bench_start_redis
 bench_migrate
 bench_as_pg psql -h 127.0.0.1 -p "$PG_PORT" -U ehall -d ehall -qX -v ON_ERROR_STOP=1 \
-  -v hash="$($PY "$BENCH_LIB/booking_rush.py" hash)" -v seats="$SEATS" \
+  -v hash="$($PY "$BENCH_LIB/booking_rush.py" hash)" -v seats="$SEATS" -v rounds="$ROUNDS" \
   -f "$BENCH_LIB/booking_rush_data.sql" >/dev/null || bench_die "loading booking_rush_data.sql failed"
 # The students' hashes carry 1,000 iterations: keep them (no upgrade at login).
 export EHALL_CORE_PASSWORD_PBKDF2_ITERATIONS=1000
@@ -47,52 +48,29 @@ bench_say "logging $CLIENTS students in"
 TOKENS="$BENCH_TMP/tokens.txt"
 $PY "$BENCH_LIB/booking_rush.py" login "127.0.0.1:$GATEWAY_PORT" "$TOKENS"
 psql_q() { bench_as_pg psql -h 127.0.0.1 -p "$PG_PORT" -U ehall -d ehall -qAtX -c "$1"; }
-HTTP_SLOT=$(psql_q "SELECT s.id FROM booking_slots s JOIN services v ON v.id = s.service_id WHERE v.code = 'rush-http'")
-SQL_SLOT=$(psql_q "SELECT s.id FROM booking_slots s JOIN services v ON v.id = s.service_id WHERE v.code = 'rush-sql'")
 FIRST_ACC=$(psql_q "SELECT min(id) FROM accounts WHERE campus_id LIKE 'rush%'")
-
-bench_say "the rush: $CLIENTS clients × $ATTEMPTS attempts on $SEATS seats (first attempts within ${SPREAD} ms)"
-cpu0=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
-"$RUSH_BIN" --host 127.0.0.1 --port "$GATEWAY_PORT" --tokens "$TOKENS" \
-  --path "/api/v1/services/rush-http/slots/$HTTP_SLOT:book" --clients "$CLIENTS" \
-  --attempts "$ATTEMPTS" --spread-ms "$SPREAD" --think-min-ms "$THINK_MIN" --think-max-ms "$THINK_MAX" \
-  --timeout-ms 30000 --raise-nofile --out "$BENCH_TMP/rush.json" >&2 || bench_die "rush_load failed"
-cpu1=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
-AUDIT_HTTP=$($PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" rush-http "$BENCH_TMP/rush.json")
-
-bench_say "pgbench: the core's claim statement, $PGCLIENTS clients (the core's pool), $((CLIENTS * ATTEMPTS)) attempts"
 $PY "$BENCH_LIB/booking_rush.py" pgbench-script "$BENCH_REPO/core/store/booking_store.c" >"$BENCH_TMP/claim.sql"
-bench_as_pg "$PGBENCH" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M prepared -c "$PGCLIENTS" -j 2 \
-  -t $((CLIENTS * ATTEMPTS / PGCLIENTS)) -D slot="$SQL_SLOT" -D svc=2 -D first_acc="$FIRST_ACC" \
-  -f "$BENCH_TMP/claim.sql" ehall >"$BENCH_TMP/pgbench.log" 2>&1 ||
-  { tail -20 "$BENCH_TMP/pgbench.log" >&2; bench_die "pgbench failed"; }
-AUDIT_SQL=$($PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" rush-sql -)
+slot_of() { psql_q "SELECT s.id FROM booking_slots s JOIN services v ON v.id = s.service_id WHERE v.code = '$1'"; }
 
-$PY - "$BENCH_TMP/rush.json" "$AUDIT_HTTP" "$AUDIT_SQL" "$((cpu1 - cpu0))" "$CLK_TCK" \
-  "$CLIENTS" "$ATTEMPTS" "$SEATS" "$SPREAD" "$WORKERS" "$PGCLIENTS" <<'EOF' | bench_summary
-import json, sys
-r = json.load(open(sys.argv[1]))
-h, s = json.loads(sys.argv[2]), json.loads(sys.argv[3])
-ticks, tck, clients, attempts, seats, spread, workers, pgc = (int(x) for x in sys.argv[4:12])
-ms = lambda us: f"{us / 1000:.1f} ms"
-ratio = h["bookings_per_s"] / s["bookings_per_s"] if s["bookings_per_s"] else 0
-lo, lf = r["lat_ok_us"], r["lat_full_us"]
-print(f"### Booking rush ({clients:,} clients × {attempts} attempts, {seats} seats, first attempts "
-      f"within {spread} ms; core with {workers} workers)")
-print()
-print("| | figure |")
-print("|---|---|")
-print(f"| answers | {r['ok']:,} booked, {r['full']:,} sold out, {r['other']:,} other "
-      f"({r.get('other_status', {})}), {r['timeouts']} timeouts in {r['elapsed_s']:.1f} s |")
-print(f"| audit (PostgreSQL) | {h['live']} live bookings of {h['capacity']} seats, oversold "
-      f"**{h['oversold']}**, people holding two **{h['doubled']}**, acknowledged but missing "
-      f"**{h['acked_missing']}** of {h['acked']} |")
-print(f"| committed bookings/s | gateway + core **{h['bookings_per_s']:,.0f}** vs pgbench (same "
-      f"SQL, {pgc} clients) {s['bookings_per_s']:,.0f} → **{ratio:.2f}×** (goal ≥ 0.8) |")
-print(f"| booked answers | p50 {ms(lo['p50'])}, p99 {ms(lo['p99'])}, max {ms(lo['max'])} |")
-print(f"| sold-out answers | p50 {ms(lf['p50'])}, **p99 {ms(lf['p99'])}** (goal < 20 ms), "
-      f"max {ms(lf['max'])} |")
-print(f"| CPU (core + gateway) | {ticks / tck * 1e6 / max(1, r['attempts_sent']):.0f} µs per attempt |")
-bad = h["oversold"] or h["doubled"] or h["acked_missing"] or s["oversold"] or s["doubled"]
-sys.exit(1 if bad else 0)
-EOF
+# Interleaved rounds: the rush on round r's slot, then pgbench on its twin.
+for r in $(seq "$ROUNDS"); do
+  bench_say "round $r: the rush, $CLIENTS clients × $ATTEMPTS attempts on $SEATS seats (first attempts within ${SPREAD} ms)"
+  cpu0=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
+  "$RUSH_BIN" --host 127.0.0.1 --port "$GATEWAY_PORT" --tokens "$TOKENS" \
+    --path "/api/v1/services/rush-http-$r/slots/$(slot_of "rush-http-$r"):book" --clients "$CLIENTS" \
+    --attempts "$ATTEMPTS" --spread-ms "$SPREAD" --think-min-ms "$THINK_MIN" --think-max-ms "$THINK_MAX" \
+    --timeout-ms 30000 --raise-nofile --out "$BENCH_TMP/rush-$r.json" >&2 || bench_die "rush_load failed"
+  cpu1=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
+  echo "$((cpu1 - cpu0))" >"$BENCH_TMP/cpu-$r.txt"
+  $PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" "rush-http-$r" "$BENCH_TMP/rush-$r.json" >"$BENCH_TMP/audit-http-$r.json"
+  bench_say "round $r: pgbench, the core's claim statement, $PGCLIENTS clients (the core's pool)"
+  bench_as_pg "$PGBENCH" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M prepared -c "$PGCLIENTS" -j 2 \
+    -t $((CLIENTS * ATTEMPTS / PGCLIENTS)) -D slot="$(slot_of "rush-sql-$r")" \
+    -D svc="$(psql_q "SELECT id FROM services WHERE code = 'rush-sql-$r'")" -D first_acc="$FIRST_ACC" \
+    -f "$BENCH_TMP/claim.sql" ehall >"$BENCH_TMP/pgbench-$r.log" 2>&1 ||
+    { tail -20 "$BENCH_TMP/pgbench-$r.log" >&2; bench_die "pgbench failed"; }
+  $PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" "rush-sql-$r" - >"$BENCH_TMP/audit-sql-$r.json"
+done
+
+$PY "$BENCH_LIB/booking_rush.py" summary "$BENCH_TMP" "$ROUNDS" "$CLK_TCK" "$CLIENTS" "$ATTEMPTS" \
+  "$SEATS" "$SPREAD" "$WORKERS" "$PGCLIENTS" | bench_summary
