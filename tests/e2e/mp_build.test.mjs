@@ -47,6 +47,7 @@ const PAGES = [
   'pages/booking/slots',
   'pages/booking/mine',
   'pages/booking/staff',
+  'pages/booking/manage',
   'pages/apply/form',
   'pages/apply/mine',
   'pages/apply/detail',

@@ -236,3 +236,105 @@ export async function listDayBookings({ day = '', serviceCode = '' } = {}) {
 export async function checkIn(code) {
   return normBooking(await apiRequest({ method: 'POST', path: '/api/v1/admin/bookings:checkin', data: { code } }))
 }
+
+// ---- BookingAdmin: settings and slots of one service (预约时段管理) ------------------------------
+
+export const PAGE_BOOKING_MANAGE = '/pages/booking/manage'
+
+export const SLOT_STATE_LABELS = {
+  SLOT_STATE_OPEN: { zh: '开放', en: 'Open' },
+  SLOT_STATE_CLOSED: { zh: '已停止', en: 'Closed' },
+}
+
+// ISO weekdays of BookingTemplate.weekday: 1 Monday … 7 Sunday.
+export const ISO_WEEKDAY_LABELS = { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' }
+
+function normTemplate(t) {
+  t = t || {}
+  return {
+    weekday: int(t.weekday),
+    startTime: str(t.startTime),
+    endTime: str(t.endTime),
+    location: str(t.location),
+    capacity: int(t.capacity),
+  }
+}
+
+function normSettings(s) {
+  s = s || {}
+  return {
+    serviceCode: str(s.serviceCode),
+    serviceName: str(s.serviceName),
+    rules: normRules(s.rules),
+    templates: list(s.templates).map(normTemplate),
+    closedDays: list(s.closedDays).map((d) => ({ day: str(d && d.day), reason: str(d && d.reason) })),
+    updatedAt: str(s.updatedAt),
+  }
+}
+
+export async function getBookingSettings(serviceCode) {
+  return normSettings(await apiRequest({ method: 'GET', path: `/api/v1/admin/services/${enc(serviceCode)}/booking` }))
+}
+
+// Replaces the rules, the weekly templates and the closed days at once; field errors come back
+// at their paths ("rules.max_active", "templates[2].end_time", "closed_days[0].day").
+export async function updateBookingSettings(serviceCode, { rules, templates, closedDays }) {
+  return normSettings(await apiRequest({
+    method: 'PUT',
+    path: `/api/v1/admin/services/${enc(serviceCode)}/booking`,
+    data: { rules, templates, closedDays },
+  }))
+}
+
+// { created, existing, skippedDays } for the days fromDay … toDay.
+export async function generateSlots(serviceCode, fromDay, toDay) {
+  const r = (await apiRequest({
+    method: 'POST',
+    path: `/api/v1/admin/services/${enc(serviceCode)}/slots:generate`,
+    data: { fromDay, toDay },
+  })) || {}
+  return { created: int(r.created), existing: int(r.existing), skippedDays: list(r.skippedDays).map(str) }
+}
+
+export async function createSlot(serviceCode, { day, startTime, endTime, location, capacity }) {
+  return normSlot(await apiRequest({
+    method: 'POST',
+    path: `/api/v1/admin/services/${enc(serviceCode)}/slots`,
+    data: { day, startTime, endTime, location, capacity },
+  }))
+}
+
+// { capacity } resizes (never below what is booked: FAILED_PRECONDITION on `capacity`);
+// { state: 'SLOT_STATE_CLOSED' | 'SLOT_STATE_OPEN' } closes or reopens.
+export async function updateSlot(slotId, { capacity, state } = {}) {
+  const data = {}
+  if (capacity !== undefined) {
+    data.resize = true
+    data.capacity = capacity
+  }
+  if (state) data.state = state
+  return normSlot(await apiRequest({ method: 'PATCH', path: `/api/v1/admin/slots/${enc(slotId)}`, data }))
+}
+
+// { serviceCode, serviceName, slots, rules }: every slot of the days fromDay … toDay (closed too).
+export async function listServiceSlots(serviceCode, { fromDay = '', toDay = '' } = {}) {
+  const data = {}
+  if (fromDay) data.fromDay = fromDay
+  if (toDay) data.toDay = toDay
+  const r = (await apiRequest({ method: 'GET', path: `/api/v1/admin/services/${enc(serviceCode)}/slots`, data })) || {}
+  return {
+    serviceCode: str(r.serviceCode),
+    serviceName: str(r.serviceName),
+    slots: list(r.slots).map(normSlot),
+    rules: normRules(r.rules),
+  }
+}
+
+// The hall's holiday calendar: [{ day, workday, name }] (workday: a weekend day worked, 调休).
+export async function listHolidays({ fromDay = '', toDay = '' } = {}) {
+  const data = {}
+  if (fromDay) data.fromDay = fromDay
+  if (toDay) data.toDay = toDay
+  const r = (await apiRequest({ method: 'GET', path: '/api/v1/admin/calendar', data })) || {}
+  return list(r.days).map((d) => ({ day: str(d && d.day), workday: !!(d && d.workday === true), name: str(d && d.name) }))
+}
