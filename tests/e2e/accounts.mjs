@@ -60,6 +60,18 @@ export function createAccount({ campusId, name }, kind, orgUnit, roles, password
   )
 }
 
+// A JSON call as the signed-in page (its session cookie, and the CSRF header changes need):
+// { status, json } (json {} when the body is not JSON).
+export async function api(page, method, path, body, headers = {}) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'ehall_csrf')
+  const r = await page.request.fetch(baseUrl() + path, {
+    method,
+    data: body === undefined ? undefined : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf.value } : {}), ...headers },
+  })
+  return { status: r.status(), json: await r.json().catch(() => ({})) }
+}
+
 export async function login(page, { campusId }, password) {
   await page.goto(baseUrl() + '/#/pages/auth/login')
   await byId(page, 'login-form').waitFor({ state: 'visible' })

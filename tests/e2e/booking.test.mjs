@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, openPage, PHONE, saveScreenshot } from './browser.mjs'
-import { box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
+import { api, box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'Booking-e2e#2026'
@@ -21,17 +21,6 @@ const BOB = { campusId: `e2b${RUN}2`, name: `预约乙${RUN.slice(-4)}` }
 const CODE = `e2e-bk-${RUN}`
 const NAME = `预约测试${RUN.slice(-4)}`
 const LOCATION = `行政楼 1${RUN.slice(-2)} 室`
-
-// A JSON call as the signed-in page (its session cookie, and the CSRF header changes need).
-async function api(page, method, path, body) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'ehall_csrf')
-  const r = await page.request.fetch(BASE + path, {
-    method,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf.value } : {}) },
-  })
-  return { status: r.status(), json: await r.json().catch(() => ({})) }
-}
 
 async function myBookings(page, past = false) {
   const r = await api(page, 'GET', `/api/v1/me/bookings${past ? '?includePast=true' : ''}`)

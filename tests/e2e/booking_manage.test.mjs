@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, openPage, saveScreenshot } from './browser.mjs'
-import { box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
+import { api, box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'BookingMgr-e2e#2026'
@@ -20,17 +20,6 @@ const STUDENT = { campusId: `e2m${RUN}1`, name: `时段学生${RUN.slice(-4)}` }
 const CODE = `e2e-bm-${RUN}`
 const NAME = `时段管理测试${RUN.slice(-4)}`
 const LOCATION = `行政楼 2${RUN.slice(-2)} 室`
-
-// A JSON call as the signed-in page (its session cookie, and the CSRF header changes need).
-async function api(page, method, path, body, headers = {}) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'ehall_csrf')
-  const r = await page.request.fetch(BASE + path, {
-    method,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf.value } : {}), ...headers },
-  })
-  return { status: r.status(), json: await r.json().catch(() => ({})) }
-}
 
 // The day n days after day ("2026-12-01"), by the calendar.
 function addDays(day, n) {

@@ -11,7 +11,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, openPage, PHONE, saveScreenshot } from './browser.mjs'
-import { box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
+import { api, box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'Catalog-e2e#2026'
@@ -26,17 +26,6 @@ const NAME = chars.join('') + '证明'
 const INITIALS = chars.map((c) => SPELL[c][0]).join('') + 'zm'
 const HTML_TEXT = '<img src=x onerror=alert(1)> 第一版说明'
 const NEW_SUMMARY = `第二版说明（${RUN}）：材料齐全后当场办结。`
-
-// A JSON call as the signed-in page (its session cookie, and the CSRF header changes need).
-async function api(page, method, path, body) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'ehall_csrf')
-  const r = await page.request.fetch(BASE + path, {
-    method,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf.value } : {}) },
-  })
-  return { status: r.status(), json: await r.json().catch(() => ({})) }
-}
 
 function guide(summary) {
   return {

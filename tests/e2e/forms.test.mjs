@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, openPage, PHONE, saveScreenshot } from './browser.mjs'
-import { box, byId, createAccount, login, noSideScroll, psql } from './accounts.mjs'
+import { api, box, byId, createAccount, login, noSideScroll, psql } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'Forms-e2e#2026'
@@ -49,17 +49,6 @@ const LEAVE_FORM = {
     { key: 'days', label: '天数', labelEn: 'Days', type: 'FIELD_TYPE_NUMBER', required: true, hasMin: true, min: 1, hasMax: true, max: 30 },
     { key: 'agree', label: '本人承诺以上信息属实', type: 'FIELD_TYPE_CHECKBOX', required: true },
   ],
-}
-
-// A JSON call as the signed-in page (its session cookie, and the CSRF header changes need).
-async function api(page, method, path, body) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'ehall_csrf')
-  const r = await page.request.fetch(BASE + path, {
-    method,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf.value } : {}) },
-  })
-  return { status: r.status(), json: await r.json().catch(() => ({})) }
 }
 
 // The student's applications that are more than a draft, as the server has them.
