@@ -84,7 +84,7 @@ bool catalog_service_for_admin(call_t *call, const char *code, catalog_service_r
   out->id = svc.id;
   out->code = svc.code;
   out->name = svc.name;
-  out->name_en = svc.name;
+  out->name_en = ""; /* the published guide's, below, when there is one */
   out->owner_code = svc.owner_code;
   out->owner_name = svc.owner_name;
   if (svc.state == STORE_SERVICE_PUBLISHED) {

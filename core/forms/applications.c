@@ -503,7 +503,7 @@ void forms_withdraw_application(call_t *call, const ProtobufCMessage *req, Proto
   if (!forms__tx(call, withdraw_tx, &c, err))
     return;
   if (c.slot > 0)
-    store_booking_ticket_forget(call->arena, call->redis, c.slot);
+    store_booking_ticket_forget(call->arena, call->redis, c.app.service_id, c.slot);
   app_reply(call, c.id, resp, err);
 }
 

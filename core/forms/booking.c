@@ -162,27 +162,27 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   c.service_id = svc.id;
   booking_rules_t none = {.waitlist = true};
   eh_err_t rerr = EH_ERR_INIT;
-  int ticket = store_booking_ticket_take(a, call->redis, c.slot_id, &rerr);
+  int ticket = store_booking_ticket_take(a, call->redis, c.service_id, c.slot_id, &rerr);
   if (ticket == 0) {
     booking_refusal_err(BOOKING_FULL, &none, err);
     return;
   }
   if (!forms__claim_now(call, c.slot_id, c.service_id, &c.booking, &c.remaining, &c.facts, err)) {
     if (ticket == 1)
-      store_booking_ticket_return(a, call->redis, c.slot_id);
+      store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
     return;
   }
   if (c.booking.id == 0) {
     booking_refusal_t why = booking_refusal(&c.facts);
     if (why == BOOKING_FULL)
-      store_booking_ticket_seed(a, call->redis, c.slot_id, 0, true);
+      store_booking_ticket_seed(a, call->redis, c.service_id, c.slot_id, 0, true);
     else if (ticket == 1)
-      store_booking_ticket_return(a, call->redis, c.slot_id);
+      store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
     booking_refusal_err(why, &c.facts.rules, err);
     return;
   }
   if (ticket != 1)
-    store_booking_ticket_seed(a, call->redis, c.slot_id, c.remaining, false);
+    store_booking_ticket_seed(a, call->redis, c.service_id, c.slot_id, c.remaining, false);
   c.booking.service_code = c.booking.slot.service_code = svc.code;
   c.booking.service_name = svc.name;
   c.booking.owner_name = svc.owner_name;
@@ -424,7 +424,7 @@ void forms_cancel_booking(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   if (!forms__signed_in(call, err) || !forms__id(in->id, "id", &c.old_booking_id, err) ||
       !forms__tx(call, cancel_tx, &c, err))
     return;
-  store_booking_ticket_forget(call->arena, call->redis, c.booking.slot.id);
+  store_booking_ticket_forget(call->arena, call->redis, c.booking.service_id, c.booking.slot.id);
   LOG_INFO("forms", "booking cancelled booking=%" PRId64 " promoted=%d", c.old_booking_id,
            c.promoted);
   booking_reply(call, c.old_booking_id, resp, err);
@@ -438,8 +438,8 @@ void forms_reschedule_booking(call_t *call, const ProtobufCMessage *req, Protobu
   if (!forms__signed_in(call, err) || !forms__id(in->id, "id", &c.old_booking_id, err) ||
       !forms__id(in->slot_id, "slot_id", &c.slot_id, err) || !forms__tx(call, cancel_tx, &c, err))
     return;
-  store_booking_ticket_forget(call->arena, call->redis, c.booking.slot.id);
-  store_booking_ticket_forget(call->arena, call->redis, c.slot_id);
+  store_booking_ticket_forget(call->arena, call->redis, c.booking.service_id, c.booking.slot.id);
+  store_booking_ticket_forget(call->arena, call->redis, c.booking.service_id, c.slot_id);
   booking_reply(call, c.id, resp, err);
 }
 

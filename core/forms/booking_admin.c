@@ -338,7 +338,7 @@ void forms_update_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessa
   }
   if (!store_pg_tx(call->arena, call->pg, call->deadline_ms, update_tx, &c, err))
     return;
-  store_booking_ticket_forget(call->arena, call->redis, c.slot_id);
+  store_booking_ticket_forget(call->arena, call->redis, c.svc.id, c.slot_id);
   *resp = &slot_pb(call->arena, &c)->base;
 }
 

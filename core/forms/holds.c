@@ -68,7 +68,7 @@ static size_t holds__round(bool *db_down) {
   }
   *db_down = false;
   for (size_t i = 0; i < r.n; i++) {
-    store_booking_ticket_forget(a, holds.redis, r.due[i].slot_id);
+    store_booking_ticket_forget(a, holds.redis, r.due[i].service_id, r.due[i].slot_id);
     LOG_INFO("forms", "hold expired booking=%" PRId64 " slot=%" PRId64, r.due[i].id,
              r.due[i].slot_id);
   }

@@ -754,26 +754,32 @@ bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int 
 
 /* --- Redis tickets ---------------------------------------------------------------------------- */
 
-int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t slot_id,
-                              eh_err_t *err) {
-  const char *args[] = {arena_printf(a, KEY_TICKETS "%" PRId64, slot_id)};
+/* Per service and slot: a count answers only through the service the caller was let into. */
+static const char *ticket_key(arena_t *a, int64_t service_id, int64_t slot_id) {
+  return arena_printf(a, KEY_TICKETS "%" PRId64 ":%" PRId64, service_id, slot_id);
+}
+
+int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                              int64_t slot_id, eh_err_t *err) {
+  const char *args[] = {ticket_key(a, service_id, slot_id)};
   store_redis_reply_t *r = store_redis_eval(a, pool, &script_take, 1, 1, args, err);
   if (r == NULL || store_redis_reply_type(r) != STORE_REDIS_INTEGER)
     return -1;
   return (int)store_redis_reply_int(r);
 }
 
-void store_booking_ticket_return(arena_t *a, store_redis_pool_t *pool, int64_t slot_id) {
+void store_booking_ticket_return(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                                 int64_t slot_id) {
   eh_err_t err = EH_ERR_INIT;
-  const char *args[] = {arena_printf(a, KEY_TICKETS "%" PRId64, slot_id)};
+  const char *args[] = {ticket_key(a, service_id, slot_id)};
   (void)store_redis_eval(a, pool, &script_return, 1, 1, args, &err);
 }
 
-void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t slot_id, int remaining,
-                               bool overwrite) {
+void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                               int64_t slot_id, int remaining, bool overwrite) {
   eh_err_t err = EH_ERR_INIT;
   const char *argv[] = {"SET",
-                        arena_printf(a, KEY_TICKETS "%" PRId64, slot_id),
+                        ticket_key(a, service_id, slot_id),
                         int_s(a, remaining < 0 ? 0 : remaining),
                         "EX",
                         TICKET_TTL_S,
@@ -782,8 +788,9 @@ void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t slo
   (void)store_redis_cmd(a, pool, overwrite && remaining <= 0 ? 5 : 6, argv, NULL, &err);
 }
 
-void store_booking_ticket_forget(arena_t *a, store_redis_pool_t *pool, int64_t slot_id) {
+void store_booking_ticket_forget(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                                 int64_t slot_id) {
   eh_err_t err = EH_ERR_INIT;
-  const char *argv[] = {"DEL", arena_printf(a, KEY_TICKETS "%" PRId64, slot_id)};
+  const char *argv[] = {"DEL", ticket_key(a, service_id, slot_id)};
   (void)store_redis_cmd(a, pool, 2, argv, NULL, &err);
 }

@@ -217,17 +217,21 @@ bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int 
 
 /* --- Redis tickets: "sold out" without a transaction ------------------------------------------ */
 
-/* Takes a ticket of the slot: 1 taken, 0 none left (sold out), -1 unknown (no count in Redis:
- * ask PostgreSQL). Redis down: err set (the caller asks PostgreSQL). */
-int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t slot_id, eh_err_t *err);
+/* Tickets are kept per service and slot (a sold-out answer never tells about a slot of a service
+ * the caller was not let into). Takes a ticket of the slot: 1 taken, 0 none left (sold out), -1
+ * unknown (no count in Redis: ask PostgreSQL). Redis down: err set (the caller asks PostgreSQL). */
+int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                              int64_t slot_id, eh_err_t *err);
 /* Gives a taken ticket back (the claim did not take a seat). */
-void store_booking_ticket_return(arena_t *a, store_redis_pool_t *pool, int64_t slot_id);
+void store_booking_ticket_return(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                                 int64_t slot_id);
 /* Sets the count PostgreSQL just saw (seats left) when Redis has none; with `overwrite`,
  * replaces any count (a claim found the slot full). Expires after a few seconds, so a count
  * that went wrong (a replica died holding tickets) mends itself. */
-void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t slot_id, int remaining,
-                               bool overwrite);
+void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                               int64_t slot_id, int remaining, bool overwrite);
 /* Forgets the count (seats came back: cancel, resize, reopen); the next claim re-seeds it. */
-void store_booking_ticket_forget(arena_t *a, store_redis_pool_t *pool, int64_t slot_id);
+void store_booking_ticket_forget(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
+                                 int64_t slot_id);
 
 #endif

@@ -115,8 +115,7 @@ static const char SQL_FILE_DAY[] =
     " AND created_at >= (now() AT TIME ZONE $2)::date::timestamp AT TIME ZONE $2";
 static const char SQL_FILE_GET[] =
     "SELECT id, account_id, service_id, name, content_type, sha256, size, encode(data, 'hex')"
-    " FROM application_files WHERE id = $1::bigint"
-    " AND ($2::bigint = 0 OR account_id = $2::bigint)";
+    " FROM application_files WHERE id = $1::bigint AND account_id = $2::bigint";
 static const char SQL_FILES_OWNED[] =
     "SELECT count(DISTINCT id) FROM application_files WHERE account_id = $1::bigint"
     " AND service_id = $2::bigint AND id::text = ANY ($3::text[])";

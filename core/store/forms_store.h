@@ -110,7 +110,7 @@ bool store_forms_file_put(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
 /* Bytes he stored since midnight (tz). */
 bool store_forms_file_day_bytes(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
                                 const char *tz, int64_t *bytes, eh_err_t *err);
-/* The file (with its bytes) when it is account_id's (account_id 0: anyone's). */
+/* The file (with its bytes) when it is account_id's. */
 bool store_forms_file_get(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t account_id,
                           store_forms_file_t *out, bool *found, eh_err_t *err);
 /* How many of ids are his files of the service. */

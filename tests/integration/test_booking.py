@@ -365,6 +365,19 @@ class BookingTest(Refusals, unittest.TestCase):
                      pb.SaveHolidayRequest(day=day(3), name="x"), metadata=c.d_md, timeout=10)
         self.assertEqual(c.slot_row(s.id)[0], "1")
 
+    def test_a_slot_answers_only_through_its_own_service(self):
+        """A full slot of one service is not reported as "full" when named through another
+        service's address (the Redis count is kept per service and slot): no such slot."""
+        c = self.c
+        code, other = c.bookable(), c.bookable()
+        s = c.slot(code, capacity=1)
+        _, a = self.student()
+        _, b = self.student()
+        c.book(code, s.id, a)
+        self.refused(SC.RESOURCE_EXHAUSTED, c.book, code, s.id, b)  # the count is now 0
+        e = self.refused(SC.NOT_FOUND, c.book, other, s.id, b)
+        self.assertEqual(fields(e), ["slot_id"])
+
     def test_service_must_take_appointments_and_be_offered(self):
         c, pb = self.c, self.pb
         online = c.create(mode=c.pb.HANDLING_MODE_ONLINE)
