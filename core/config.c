@@ -115,6 +115,8 @@ const cfg_entry_t core_config_table[] = {
      "the hall's time zone: booking days, times of day and weeks are in it", 0},
     {"booking.hold_poll_ms", CFG_INT, F(booking_hold_poll_ms), 50, 600000, "5000",
      "how often expired seat holds and stale waitlist entries are released", 0},
+    {"approvals.timer_poll_ms", CFG_INT, F(approvals_timer_poll_ms), 50, 600000, "5000",
+     "how often due approval timers (reminders before due, due steps) are looked for", 0},
 };
 
 const size_t core_config_table_len = sizeof(core_config_table) / sizeof(core_config_table[0]);

@@ -76,6 +76,7 @@ struct core_config {
   char *org_hr_unit;      /* the org unit (人事处) whose admins maintain the org tree */
   char *booking_timezone; /* IANA name: days and times of day of slots are in it */
   long booking_hold_poll_ms;
+  long approvals_timer_poll_ms; /* SLA timers (core/approvals/timers.c) */
 
   /* Not settings: facts of this process, filled by main before serving. */
   int64_t started_unix_ms;  /* wall clock at start */

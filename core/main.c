@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "core/catalog/catalog.h"
+#include "core/approvals/approvals.h"
 #include "core/forms/forms.h"
 #include "core/common/call.h"
 #include "core/common/config.h"
@@ -78,7 +79,7 @@ static int core__serve(core_config_t *cfg) {
   eh_err_t err = EH_ERR_INIT;
   int rc = 1;
   rpc_server_t *srv = NULL;
-  bool identity_started = false, forms_started = false;
+  bool identity_started = false, forms_started = false, approvals_started = false;
   if (!store_migrate_check(pg, cfg->migrations_dir, &err)) {
     LOG_ERROR("core", "refusing to serve: migrations dir=%s status=%s message=\"%s\" detail=%s",
               cfg->migrations_dir, eh_status_name(err.code), err.message_en, err.detail);
@@ -100,6 +101,11 @@ static int core__serve(core_config_t *cfg) {
     goto done;
   }
   forms_started = true;
+  if (!approvals_start(cfg, pg)) {
+    LOG_ERROR("core", "cannot start the approval timer worker");
+    goto done;
+  }
+  approvals_started = true;
   srv = rpc_server_create(cfg, pg, redis, &err);
   if (srv == NULL) {
     LOG_ERROR("core", "cannot serve: %s detail=%s", err.message_en, err.detail);
@@ -118,6 +124,8 @@ static int core__serve(core_config_t *cfg) {
   rc = 0;
 done:
   rpc_server_destroy(srv);
+  if (approvals_started)
+    approvals_stop();
   if (forms_started)
     forms_stop();
   if (identity_started)

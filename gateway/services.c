@@ -6,6 +6,7 @@
 
 #include "ehall/catalog/v1/catalog.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
+#include "ehall/approvals/v1/approvals.pb-c.h"
 #include "ehall/forms/v1/booking.pb-c.h"
 #include "ehall/forms/v1/forms.pb-c.h"
 #include "ehall/identity/v1/identity.pb-c.h"
@@ -17,6 +18,8 @@ const ProtobufCServiceDescriptor *const gateway_services[] = {
     &ehall__catalog__v1__my_services__descriptor,
     &ehall__catalog__v1__catalog_admin__descriptor,
     &ehall__feedback__v1__feedback__descriptor,
+    &ehall__approvals__v1__process_admin__descriptor,
+    &ehall__approvals__v1__approvals__descriptor,
     &ehall__forms__v1__forms__descriptor,
     &ehall__forms__v1__form_admin__descriptor,
     &ehall__forms__v1__booking__descriptor,

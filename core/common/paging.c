@@ -30,3 +30,12 @@ bool paging_token_parse(const char *token, char prefix, int64_t *out, eh_err_t *
   *out = v;
   return true;
 }
+
+bool paging_id(const char *s, const char *field, int64_t *id, eh_err_t *err) {
+  char *end = NULL;
+  long long v = s != NULL && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+  if (v <= 0 || end == NULL || *end != '\0' || strlen(s) > 18)
+    return eh_err_set(err, EH_NOT_FOUND, field, "没有找到该记录", "not found");
+  *id = v;
+  return true;
+}

@@ -20,4 +20,8 @@ const char *paging_token(arena_t *a, char prefix, int64_t n);
 /* Its parse; "" or NULL parses to 0. INVALID (field page_token) when malformed. */
 bool paging_token_parse(const char *token, char prefix, int64_t *out, eh_err_t *err);
 
+/* An object's id from its decimal text (what ids look like in JSON): NOT_FOUND on field when it
+ * is not one, so a made-up id answers as a missing one. */
+bool paging_id(const char *s, const char *field, int64_t *id, eh_err_t *err);
+
 #endif

@@ -35,6 +35,12 @@
 
 static const transcode_schema_t schema = {0};
 
+static forms_process_hooks_t hooks;
+
+void forms_set_process_hooks(const forms_process_hooks_t *h) {
+  hooks = *h;
+}
+
 /* --- JSON of stored definitions and values ---------------------------------------------------- */
 
 form_def_t *forms__def_from_json(arena_t *a, const char *json, eh_err_t *err) {
@@ -265,6 +271,8 @@ static Ehall__Forms__V1__Application *app_pb(call_t *call, store_pg_conn_t *conn
     e->action = (char *)ev[i].action;
     e->actor_name = (char *)ev[i].actor_name;
     e->note = (char *)ev[i].note;
+    e->step_name = (char *)ev[i].step_name;
+    e->acting_for_name = (char *)ev[i].acting_for_name;
     m->timeline[i] = e;
   }
   if (x->booking_id > 0) {
@@ -413,6 +421,9 @@ static bool submit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
                  locked_values(a, c->form.def, c->pre), &c->clean, err))
     return false;
   c->booking_id = 0;
+  int process = 0;
+  if (hooks.version != NULL && !hooks.version(a, conn, c->svc.id, &process, err))
+    return false;
   if (takes_appointments(&c->svc)) {
     if (c->slot_id == NULL || c->slot_id[0] == '\0')
       return eh_err_set(err, EH_INVALID, "slot_id", "请选择预约时段", "choose an appointment slot");
@@ -421,8 +432,9 @@ static bool submit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
     int remaining = 0;
     booking_facts_t facts;
     store_booking_t got;
-    if (!forms__claim(a, conn, c->slot, c->svc.id, who, false, forms__tz(call), &got, &remaining,
-                      &facts, err))
+    /* A seat waiting for approval is held (released on rejection, withdrawal or expiry). */
+    if (!forms__claim(a, conn, c->slot, c->svc.id, who, process > 0 ? BOOKING_HELD : BOOKING_BOOKED,
+                      false, forms__tz(call), &got, &remaining, &facts, err))
       return false;
     c->booking_id = got.id;
     if (c->booking_id == 0)
@@ -433,9 +445,10 @@ static bool submit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
       !store_forms_submit(a, conn, c->form.has_draft ? c->form.draft.id : 0, who, c->svc.id,
                           c->form.version.version, json, c->booking_id, forms__tz(call), &c->id,
                           err) ||
-      !store_forms_event(a, conn, c->id, "submitted", who, "", err))
+      !store_forms_event(a, conn, c->id, "submitted", who, "", err) ||
+      (c->booking_id > 0 && !store_forms_link_booking(a, conn, c->booking_id, c->id, err)))
     return false;
-  return c->booking_id == 0 || store_forms_link_booking(a, conn, c->booking_id, c->id, err);
+  return process == 0 || hooks.start(call, conn, c->id, process, err);
 }
 
 void forms_submit_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -470,20 +483,29 @@ static bool withdraw_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *e
                       "this application is already decided; it cannot be withdrawn");
   if (!store_forms_set_state(a, conn, c->id, next, NULL, true, err) ||
       !store_forms_event(a, conn, c->id, "withdrawn", c->call->principal.account_id,
-                         c->withdraw->reason, err))
+                         c->withdraw->reason, err) ||
+      (hooks.stop != NULL && !hooks.stop(c->call, conn, c->id, err)))
     return false;
-  if (c->app.booking_id == 0)
-    return true;
   /* Its seat goes back (to the waitlist first). */
+  return c->app.booking_id == 0 ||
+         forms_booking_settle(a, conn, c->app.booking_id, false, forms__tz(c->call), &c->slot, err);
+}
+
+bool forms_booking_settle(arena_t *a, store_pg_conn_t *conn, int64_t booking_id, bool approved,
+                          const char *tz, int64_t *slot_id, eh_err_t *err) {
   store_booking_t b;
   bool found = false;
-  if (!store_booking_get(a, conn, c->app.booking_id, 0, true, forms__tz(c->call), &b, &found, err))
+  int promoted = 0;
+  *slot_id = 0;
+  if (!store_booking_get(a, conn, booking_id, 0, true, tz, &b, &found, err))
     return false;
   if (!found || (b.state != BOOKING_HELD && b.state != BOOKING_BOOKED))
     return true;
-  c->slot = b.slot.id;
+  if (approved)
+    return b.state != BOOKING_HELD || store_booking_confirm(a, conn, b.id, err);
+  *slot_id = b.slot.id;
   return store_booking_end(a, conn, b.id, BOOKING_RELEASED, err) &&
-         forms__promote(a, conn, b.slot.id, b.service_id, forms__tz(c->call), &c->promoted, err);
+         forms__promote(a, conn, b.slot.id, b.service_id, tz, &promoted, err);
 }
 
 void forms_withdraw_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -530,7 +552,8 @@ static bool resubmit_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *e
     return false;
   const char *json = values_json(a, c->clean, err);
   return json != NULL && store_forms_set_state(a, conn, c->id, next, json, false, err) &&
-         store_forms_event(a, conn, c->id, "resubmitted", c->call->principal.account_id, "", err);
+         store_forms_event(a, conn, c->id, "resubmitted", c->call->principal.account_id, "", err) &&
+         (hooks.start == NULL || hooks.start(c->call, conn, c->id, 0, err));
 }
 
 void forms_resubmit_application(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,

@@ -404,8 +404,8 @@ static bool cancel_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
     if (c->slot_id == c->booking.slot.id)
       return eh_err_set(err, EH_INVALID, "slot_id", "新时段与原时段相同", "that is the same slot");
     if (!store_booking_end(a, conn, c->old_booking_id, BOOKING_CANCELLED, err) ||
-        !forms__claim(a, conn, c->slot_id, c->booking.service_id, call->principal.account_id, false,
-                      tz, &c->moved, &c->remaining, &c->facts, err))
+        !forms__claim(a, conn, c->slot_id, c->booking.service_id, call->principal.account_id,
+                      BOOKING_BOOKED, false, tz, &c->moved, &c->remaining, &c->facts, err))
       return false;
     c->id = c->moved.id;
     if (c->id == 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/common/crypto.h"
+#include "core/common/paging.h"
 #include "core/common/pbtime.h"
 #include "core/config.h"
 #include "core/forms/forms_internal.h"
@@ -20,12 +21,7 @@ bool forms__signed_in(call_t *call, eh_err_t *err) {
 }
 
 bool forms__id(const char *s, const char *field, int64_t *id, eh_err_t *err) {
-  char *end = NULL;
-  long long v = s != NULL && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
-  if (v <= 0 || end == NULL || *end != '\0' || strlen(s) > 18)
-    return eh_err_set(err, EH_NOT_FOUND, field, "没有找到该记录", "not found");
-  *id = v;
-  return true;
+  return paging_id(s, field, id, err);
 }
 
 const char *forms__tz(const call_t *call) {
@@ -140,12 +136,12 @@ static void facts_from(const store_booking_claim_facts_t *s, booking_facts_t *f)
 }
 
 bool forms__claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
-                  int64_t account_id, bool from_waitlist, const char *tz, store_booking_t *got,
-                  int *remaining, booking_facts_t *facts, eh_err_t *err) {
+                  int64_t account_id, int state, bool from_waitlist, const char *tz,
+                  store_booking_t *got, int *remaining, booking_facts_t *facts, eh_err_t *err) {
   char code[9];
   forms__checkin_code(code);
-  if (!store_booking_claim(a, conn, slot_id, service_id, account_id, BOOKING_BOOKED, code,
-                           from_waitlist, tz, got, remaining, err))
+  if (!store_booking_claim(a, conn, slot_id, service_id, account_id, state, code, from_waitlist, tz,
+                           got, remaining, err))
     return false;
   if (got->id > 0)
     return true;
@@ -167,8 +163,8 @@ bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t 
     store_booking_t got;
     int remaining = 0;
     booking_facts_t f;
-    if (!forms__claim(a, conn, slot_id, service_id, accounts[i], true, tz, &got, &remaining, &f,
-                      err))
+    if (!forms__claim(a, conn, slot_id, service_id, accounts[i], BOOKING_BOOKED, true, tz, &got,
+                      &remaining, &f, err))
       return false;
     if (got.id > 0) {
       if (!store_booking_wait_end(a, conn, ids[i], 2, got.id, err))
@@ -193,8 +189,8 @@ bool forms__claim_now(call_t *call, int64_t slot_id, int64_t service_id, store_b
   if (conn == NULL)
     return false;
   for (int attempt = 0;; attempt++) {
-    if (forms__claim(call->arena, conn, slot_id, service_id, call->principal.account_id, false,
-                     forms__tz(call), got, remaining, facts, err)) {
+    if (forms__claim(call->arena, conn, slot_id, service_id, call->principal.account_id,
+                     BOOKING_BOOKED, false, forms__tz(call), got, remaining, facts, err)) {
       store_pg_release(conn);
       return true;
     }

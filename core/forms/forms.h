@@ -16,6 +16,7 @@
 #define EHALL_FORMS_FORMS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/common/call.h"
 
@@ -25,6 +26,32 @@ struct core_config;
 bool forms_start(const struct core_config *cfg, struct store_pg_pool *pg,
                  struct store_redis_pool *redis);
 void forms_stop(void);
+
+/* --- for approvals (core/approvals registers its hooks at start; none: no service has a
+ * process, and a submission is simply "submitted") ------------------------------------------- */
+
+struct store_pg_conn;
+typedef struct forms_process_hooks {
+  /* Inside the submission's transaction, before a seat is taken: the process version new
+   * submissions of the service start on (*version 0: none; a seat is then booked, not held). */
+  bool (*version)(arena_t *a, struct store_pg_conn *conn, int64_t service_id, int *version,
+                  eh_err_t *err);
+  /* After the application is stored as submitted (first time: version is the one above;
+   * resubmitted after a return: 0, it keeps its own): starts its process. */
+  bool (*start)(call_t *call, struct store_pg_conn *conn, int64_t app_id, int version,
+                eh_err_t *err);
+  /* Withdrawn by the applicant: ends its open steps and tasks. */
+  bool (*stop)(call_t *call, struct store_pg_conn *conn, int64_t app_id, eh_err_t *err);
+} forms_process_hooks_t;
+
+/* Set once at start, before serving. */
+void forms_set_process_hooks(const forms_process_hooks_t *hooks);
+
+/* An application's seat when its process ends: approved, a held seat becomes booked; not
+ * approved, a held or booked seat is released and given to the waitlist. *slot_id: the slot
+ * whose Redis tickets the caller should forget after commit (0: none). */
+bool forms_booking_settle(arena_t *a, struct store_pg_conn *conn, int64_t booking_id, bool approved,
+                          const char *tz, int64_t *slot_id, eh_err_t *err);
 
 #define AUDIT_BOOKING_SETTINGS "booking.settings.save"
 #define AUDIT_BOOKING_GENERATE "booking.slots.generate"

@@ -38,10 +38,11 @@ void forms__checkin_code(char out[9]);
 bool forms__promote(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
                     const char *tz, int *promoted, eh_err_t *err);
 /* Takes a seat (store_booking_claim: one statement, the person lock included), inside the
- * caller's transaction or alone. got->id 0 and *facts filled when refused. */
+ * caller's transaction or alone; state BOOKING_HELD (for an application awaiting approval)
+ * or BOOKING_BOOKED. got->id 0 and *facts filled when refused. */
 bool forms__claim(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, int64_t service_id,
-                  int64_t account_id, bool from_waitlist, const char *tz, store_booking_t *got,
-                  int *remaining, booking_facts_t *facts, eh_err_t *err);
+                  int64_t account_id, int state, bool from_waitlist, const char *tz,
+                  store_booking_t *got, int *remaining, booking_facts_t *facts, eh_err_t *err);
 
 /* BookSlot's claim: the one statement alone on a connection (autocommit), so the slot's row
  * lock is never held across a round trip; run again on a check-in code clash or a deadlock.

@@ -6,12 +6,11 @@
  * nothing (the rows are the state). Polls every booking.hold_poll_ms.
  */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
-#include <time.h>
 
 #include "core/common/call.h"
 #include "core/common/log.h"
+#include "core/common/poller.h"
 #include "core/config.h"
 #include "core/forms/forms.h"
 #include "core/forms/forms_internal.h"
@@ -21,14 +20,12 @@
 #define HOLDS_DB_TIMEOUT_MS 10000
 
 static struct {
-  pthread_mutex_t lock;
-  pthread_cond_t wake;
-  pthread_t thread;
-  bool running, stopping;
   const core_config_t *cfg;
   store_pg_pool_t *pg;
   store_redis_pool_t *redis;
-} holds = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  poller_t *poller;
+  bool db_down;
+} holds;
 
 typedef struct {
   const char *tz;
@@ -54,7 +51,9 @@ static bool round_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err)
 }
 
 /* One pass; the number of holds released (a full batch: go again at once). */
-static size_t holds__round(bool *db_down) {
+static size_t holds__round(void *ud) {
+  (void)ud;
+  bool *db_down = &holds.db_down;
   arena_t *a = arena_create(0);
   eh_err_t err = EH_ERR_INIT;
   round_t r = {.tz = holds.cfg->booking_timezone};
@@ -79,59 +78,17 @@ static size_t holds__round(bool *db_down) {
   return n;
 }
 
-static void *holds__main(void *ud) {
-  (void)ud;
-  bool db_down = false;
-  for (;;) {
-    size_t done = holds__round(&db_down);
-    pthread_mutex_lock(&holds.lock);
-    if (!holds.stopping && done < HOLDS_BATCH) {
-      struct timespec until;
-      clock_gettime(CLOCK_MONOTONIC, &until);
-      long ms = holds.cfg->booking_hold_poll_ms;
-      until.tv_sec += ms / 1000;
-      until.tv_nsec += (ms % 1000) * 1000000L;
-      if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-      }
-      pthread_cond_timedwait(&holds.wake, &holds.lock, &until);
-    }
-    bool stop = holds.stopping;
-    pthread_mutex_unlock(&holds.lock);
-    if (stop)
-      break;
-  }
-  return NULL;
-}
-
 bool forms_start(const core_config_t *cfg, store_pg_pool_t *pg, store_redis_pool_t *redis) {
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&holds.wake, &ca);
-  pthread_condattr_destroy(&ca);
   holds.cfg = cfg;
   holds.pg = pg;
   holds.redis = redis;
-  holds.stopping = false;
-  if (pthread_create(&holds.thread, NULL, holds__main, NULL) != 0) {
-    LOG_ERROR("forms", "cannot start the booking expiry thread");
-    pthread_cond_destroy(&holds.wake);
-    return false;
-  }
-  holds.running = true;
-  return true;
+  holds.db_down = false;
+  holds.poller =
+      poller_start("booking-holds", cfg->booking_hold_poll_ms, HOLDS_BATCH, holds__round, NULL);
+  return holds.poller != NULL;
 }
 
 void forms_stop(void) {
-  if (!holds.running)
-    return;
-  pthread_mutex_lock(&holds.lock);
-  holds.stopping = true;
-  pthread_cond_signal(&holds.wake);
-  pthread_mutex_unlock(&holds.lock);
-  pthread_join(holds.thread, NULL);
-  pthread_cond_destroy(&holds.wake);
-  holds.running = false;
+  poller_stop(holds.poller);
+  holds.poller = NULL;
 }

@@ -4,6 +4,7 @@
 #include "core/rpc/methods.h"
 
 #include "core/catalog/catalog.h"
+#include "core/approvals/approvals.h"
 #include "core/forms/forms.h"
 #include "core/feedback/feedback.h"
 #include "core/identity/identity.h"
@@ -11,6 +12,7 @@
 #include "core/rpc/health.h"
 #include "core/system/system.h"
 #include "ehall/catalog/v1/catalog.pb-c.h"
+#include "ehall/approvals/v1/approvals.pb-c.h"
 #include "ehall/forms/v1/booking.pb-c.h"
 #include "ehall/forms/v1/forms.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
@@ -103,6 +105,28 @@ const rpc_method_t rpc_methods[] = {
      &ehall__catalog__v1__save_category_request__descriptor,
      &ehall__catalog__v1__category__descriptor, catalog_save_category, RPC_KIND_UNARY,
      RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    /* ehall.approvals.v1: processes (department admins, checked in core/approvals) and tasks
+     * (assignees and their delegates; applicants for their own progress). */
+    {"/ehall.approvals.v1.ProcessAdmin/GetProcess", &ehall__approvals__v1__get_process_request__descriptor,
+     &ehall__approvals__v1__process_info__descriptor, approvals_get_process, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.ProcessAdmin/SaveProcess", &ehall__approvals__v1__save_process_request__descriptor,
+     &ehall__approvals__v1__process_info__descriptor, approvals_save_process, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.approvals.v1.ProcessAdmin/PublishProcess", &ehall__approvals__v1__publish_process_request__descriptor,
+     &ehall__approvals__v1__process_info__descriptor, approvals_publish_process, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.approvals.v1.ProcessAdmin/GetProcessVersion", &ehall__approvals__v1__get_process_version_request__descriptor,
+     &ehall__approvals__v1__process_version__descriptor, approvals_get_process_version, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.Approvals/ListTasks", &ehall__approvals__v1__list_tasks_request__descriptor,
+     &ehall__approvals__v1__list_tasks_reply__descriptor, approvals_list_tasks, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.Approvals/GetApproval", &ehall__approvals__v1__get_approval_request__descriptor,
+     &ehall__approvals__v1__approval__descriptor, approvals_get_approval, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.Approvals/ActOnTask", &ehall__approvals__v1__act_on_task_request__descriptor,
+     &ehall__approvals__v1__act_on_task_reply__descriptor, approvals_act_on_task, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.approvals.v1.Approvals/BulkApprove", &ehall__approvals__v1__bulk_approve_request__descriptor,
+     &ehall__approvals__v1__bulk_approve_reply__descriptor, approvals_bulk_approve, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
+    {"/ehall.approvals.v1.Approvals/GetProgress", &ehall__approvals__v1__get_progress_request__descriptor,
+     &ehall__approvals__v1__progress__descriptor, approvals_get_progress, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.Approvals/Remind", &ehall__approvals__v1__remind_request__descriptor,
+     &ehall__approvals__v1__remind_reply__descriptor, approvals_remind, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
     /* ehall.forms.v1: applications and booking need a session (apps: none yet); each object is checked in
      * core/forms (forms.h). BookSlot is a write of the rush: the write budget per IP applies. */
     {"/ehall.forms.v1.Forms/GetApplyForm", &ehall__forms__v1__get_apply_form_request__descriptor,

@@ -175,6 +175,8 @@ static const char SQL_BOOKING_END[] =
     "  WHERE id = $1::bigint AND state IN (1, 2) RETURNING slot_id)"
     " UPDATE booking_slots s SET booked = s.booked - 1, updated_at = now() FROM e"
     " WHERE s.id = e.slot_id";
+static const char SQL_BOOKING_CONFIRM[] =
+    "UPDATE bookings SET state = 2, hold_expires_at = NULL WHERE id = $1::bigint AND state = 1";
 static const char SQL_BOOKING_CHECK_IN[] =
     "UPDATE bookings SET state = 3, checked_in_at = now(), checked_in_by = $2::bigint"
     " WHERE id = $1::bigint AND state = 2";
@@ -581,6 +583,11 @@ bool store_booking_get(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t ac
 bool store_booking_end(arena_t *a, store_pg_conn_t *conn, int64_t id, int state, eh_err_t *err) {
   const char *p[] = {i64(a, id), int_s(a, state)};
   return store_pg_exec(a, conn, SQL_BOOKING_END, 2, p, err) != NULL;
+}
+
+bool store_booking_confirm(arena_t *a, store_pg_conn_t *conn, int64_t id, eh_err_t *err) {
+  const char *p[] = {i64(a, id)};
+  return store_pg_exec(a, conn, SQL_BOOKING_CONFIRM, 1, p, err) != NULL;
 }
 
 bool store_booking_check_in(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t staff_id,

@@ -151,6 +151,8 @@ bool store_booking_get(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t ac
                        const char *tz, store_booking_t *out, bool *found, eh_err_t *err);
 /* Ends a live booking (state 4, 5 or 6) and gives its seat back to the slot. */
 bool store_booking_end(arena_t *a, store_pg_conn_t *conn, int64_t id, int state, eh_err_t *err);
+/* A held seat becomes booked (its application was approved); nothing when it is not held. */
+bool store_booking_confirm(arena_t *a, store_pg_conn_t *conn, int64_t id, eh_err_t *err);
 bool store_booking_check_in(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t staff_id,
                             eh_err_t *err);
 /* The booking with this check-in code: a live one, else one checked in today. */

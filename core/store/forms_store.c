@@ -92,9 +92,14 @@ static const char SQL_GET[] =
     "SELECT " APP_COLS APP_FROM
     " WHERE p.id = $1::bigint AND ($2::bigint = 0 OR p.account_id = $2::bigint)";
 static const char SQL_LOCK[] = "SELECT 1 FROM applications WHERE id = $1::bigint FOR UPDATE";
+/* What the applicant sees: an opinion of a step that hides its opinions is left out. */
 static const char SQL_EVENTS[] = "SELECT " TS(
-    "e.at") ", e.action, coalesce(a.name, ''), e.note FROM application_events e"
-            " LEFT JOIN accounts a ON a.id = e.actor_id WHERE e.application_id = $1::bigint"
+    "e.at") ", e.action, coalesce(a.name, ''),"
+            " CASE WHEN coalesce(s.hide_opinions, false) THEN '' ELSE e.note END,"
+            " coalesce(s.step_name, ''), coalesce(f.name, '') FROM application_events e"
+            " LEFT JOIN accounts a ON a.id = e.actor_id LEFT JOIN accounts f ON f.id = "
+            "e.acting_for_id"
+            " LEFT JOIN approval_steps s ON s.id = e.step_id WHERE e.application_id = $1::bigint"
             " ORDER BY e.id LIMIT 500";
 static const char SQL_MINE[] =
     "SELECT " APP_COLS APP_FROM
@@ -330,6 +335,8 @@ bool store_forms_events(arena_t *a, store_pg_conn_t *conn, int64_t app_id, store
     (*out)[i].action = store_rows_get(r, (int)i, 1);
     (*out)[i].actor_name = store_rows_get(r, (int)i, 2);
     (*out)[i].note = store_rows_get(r, (int)i, 3);
+    (*out)[i].step_name = store_rows_get(r, (int)i, 4);
+    (*out)[i].acting_for_name = store_rows_get(r, (int)i, 5);
   }
   return true;
 }

@@ -62,6 +62,7 @@ typedef struct store_application {
 typedef struct store_app_event {
   int64_t at_us;
   const char *action, *actor_name, *note;
+  const char *step_name, *acting_for_name; /* "" outside approval steps / no delegation */
 } store_app_event_t;
 
 /* His draft of the service (lock: FOR UPDATE). */
