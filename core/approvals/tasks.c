@@ -474,11 +474,10 @@ void approvals_list_tasks(call_t *call, const ProtobufCMessage *req, ProtobufCMe
     eh_err_set(err, EH_INVALID, "college_code", "单位代码过长", "unit code too long");
     return;
   }
-  if (in->service_code != NULL && in->service_code[0] != '\0') {
-    catalog_service_ref_t svc;
-    if (!catalog_service_for_caller(call, in->service_code, "service_code", &svc, err))
-      return;
-    f.service_id = svc.id;
+  f.service_code = in->service_code ? in->service_code : "";
+  if (strlen(f.service_code) > 64) {
+    eh_err_set(err, EH_INVALID, "service_code", "服务代码过长", "service code too long");
+    return;
   }
   store_pg_conn_t *conn = store_pg_acquire(a, call->pg, call->deadline_ms, err);
   if (conn == NULL)

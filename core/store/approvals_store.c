@@ -215,7 +215,7 @@ static const char SQL_INVOLVED[] =
   " (CASE $2::int WHEN 1 THEN t.state IN (1, 2) AND t.kind <> 4 AND " MINE_TODO                    \
   "  WHEN 2 THEN t.decided_by = $1::bigint AND t.kind <> 4"                                        \
   "  ELSE t.kind = 4 AND t.assignee_id = $1::bigint END)"                                          \
-  " AND ($3::bigint = 0 OR t.service_id = $3::bigint)"                                             \
+  " AND ($3 = '' OR t.service_id = (SELECT id FROM services WHERE code = $3))"                     \
   " AND ($4 = '' OR t.applicant_college_id = (SELECT id FROM org_units WHERE code = $4))"          \
   " AND (NOT $5::boolean OR (t.due_at < now() AND t.state IN (1, 2)))"
 #define ROW_FROM                                                                                   \
@@ -699,7 +699,7 @@ bool store_appr_list(arena_t *a, store_pg_conn_t *conn, int64_t caller,
                      store_appr_counts_t *counts, eh_err_t *err) {
   const char *p[] = {i64(a, caller),
                      num(a, f->box),
-                     i64(a, f->service_id),
+                     f->service_code ? f->service_code : "",
                      f->college_code ? f->college_code : "",
                      f->overdue_only ? "true" : "false",
                      i64(a, f->before_id),

@@ -197,7 +197,7 @@ typedef struct store_appr_row {
 
 typedef struct store_appr_filter {
   int box;                  /* 1 to-do, 2 done, 3 cc */
-  int64_t service_id;       /* 0: any */
+  const char *service_code; /* "": any */
   const char *college_code; /* "": any */
   bool overdue_only;
   int64_t before_id; /* paging: task id (to-do, cc) or decided µs (done); 0: first page */

@@ -365,6 +365,77 @@ class ApprovalsTest(Refusals, unittest.TestCase):
         self.assertIn(("李院长", pb.RETURN_TO_STEP, "counselor"), acts)
         self.assertEqual(dict(view.data)["days"], 5)
 
+    def test_parallel_branches_cc_and_when_empty(self):
+        c, pb = self.c, self.pb
+        x_id, x = self.staff("并行甲")
+        y_id, y = self.staff("并行乙")
+        z_id, z = self.staff("抄送人")
+        person = lambda cid: [pb.ApproverSource(kind=pb.PERSON, campus_id=cid)]
+        nobody = [pb.ApproverSource(kind=pb.APPLICANT_GROUP, group_code="t_no_such_group")]
+        steps = [
+            self.step("gone", "无人可审跳过", sources=nobody, when_empty=pb.SKIP),
+            self.step("auto", "无人自动通过", sources=nobody, when_empty=pb.AUTO_APPROVE),
+            self.step("par", "并行审批", kind=pb.PARALLEL, mode="APPROVAL_MODE_UNSPECIFIED",
+                      branches=[
+                          pb.Branch(name="甲", steps=[self.step("bx", "甲审批", sources=person(x_id),
+                                                               hide_opinions=True)]),
+                          pb.Branch(name="乙", steps=[
+                              self.step("by", "乙审批", sources=person(y_id)),
+                              self.step("cc", "抄送", kind=pb.CC, mode="APPROVAL_MODE_UNSPECIFIED",
+                                        sources=person(z_id))])]),
+            self.step("last", "终审", [self.g_lead]),
+        ]
+        code = self.service(steps)
+        _, st = self.student()
+        a = self.submit(code, st)
+        prog = self.appr.GetProgress(pb.GetProgressRequest(application_id=a.id), metadata=st,
+                                     timeout=10)
+        self.assertEqual([(s.key, s.status) for s in prog.steps], [
+            ("gone", "skipped"), ("auto", "approved"), ("bx", "active"), ("by", "active")])
+        # One branch done is not the stage done; the copy goes out when its branch reaches it.
+        r = self.act(y, self.task_of(y, a.id).id, pb.APPROVE, "乙同意")
+        self.assertEqual(list(r.next_steps), ["甲审批"])
+        cc = self.todo(z, box=pb.CC_BOX)
+        self.assertEqual([t.application_id for t in cc.tasks], [a.id])
+        self.assertEqual(cc.cc_unread_count, 1)
+        self.appr.GetApproval(pb.GetApprovalRequest(application_id=a.id), metadata=z, timeout=10)
+        self.assertEqual(self.todo(z, box=pb.CC_BOX).cc_unread_count, 0)
+        r = self.act(x, self.task_of(x, a.id).id, pb.APPROVE, "甲的内部意见")
+        self.assertEqual(list(r.next_steps), ["终审"])
+        # 甲's step hides its opinions from the applicant, not from later approvers.
+        prog = self.appr.GetProgress(pb.GetProgressRequest(application_id=a.id), metadata=st,
+                                     timeout=10)
+        seen = {(o.step_key, o.opinion) for o in prog.opinions}
+        self.assertIn(("bx", ""), seen)
+        self.assertIn(("by", "乙同意"), seen)
+        self.assertNotIn("甲的内部意见", json.dumps([e.note for e in self.app(st, a.id).timeline],
+                                                 ensure_ascii=False))
+        view = self.appr.GetApproval(pb.GetApprovalRequest(application_id=a.id),
+                                     metadata=self.lead, timeout=10)
+        self.assertIn(("bx", "甲的内部意见"), {(o.step_key, o.opinion) for o in view.opinions})
+        # A rejection in one branch ends the application and the other branch's tasks.
+        b = self.submit(code, st)
+        self.act(x, self.task_of(x, b.id).id, pb.REJECT, "不同意")
+        self.assertEqual(self.app(st, b.id).state, self.fpb.APPLICATION_STATE_REJECTED)
+        self.assertEqual([t for t in self.todo(y).tasks if t.application_id == b.id], [])
+
+    def test_escalation_at_due(self):
+        c, pb = self.c, self.pb
+        code = self.service([self.step("slow", "需升级", [self.g_cou], due_working_days=2,
+                                       on_due=pb.ESCALATE)])
+        _, st = self.student()
+        a = self.submit(code, st)
+        self.task_of(self.cou, a.id)
+        psql(c.dsn, "UPDATE approval_timers SET fire_at = now() - interval '1 second'"
+                    " WHERE kind = 2 AND step_id IN (SELECT id FROM approval_steps"
+                    " WHERE application_id = :'v1')", a.id)
+        got = harness.wait_for(lambda: [t for t in self.todo(c.d_md).tasks
+                                        if t.application_id == a.id], timeout=30)
+        self.assertEqual(len(got), 1)
+        self.assertEqual([t for t in self.todo(self.cou).tasks if t.application_id == a.id], [])
+        r = self.act(c.d_md, got[0].id, pb.APPROVE, "超期，部门代为审批")
+        self.assertEqual(r.application_state, self.fpb.APPLICATION_STATE_APPROVED)
+
     # --- delegation and access ------------------------------------------------------------------
 
     def test_delegation_acts_for_the_member(self):

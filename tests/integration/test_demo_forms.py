@@ -1,7 +1,9 @@
-"""test_demo_forms.py — the demo application forms that `./dev up` loads
-(migrations/demo/forms/forms.sql) are forms the core accepts: each passes the departments' own
-check (FormAdmin.SaveForm with validate_only, every field rule of form_rules.c) and reads back
-through GetApplyForm for a student with his record prefilled and locked.
+"""test_demo_forms.py — the demo application forms and approval processes that `./dev up`
+loads (migrations/demo/forms/forms.sql, migrations/demo/approvals/processes.sql) are ones the
+core accepts: each form passes the departments' own check (FormAdmin.SaveForm with
+validate_only, every field rule of form_rules.c) and reads back through GetApplyForm for a
+student with his record prefilled and locked; each process is published and passes
+ProcessAdmin.SaveProcess with validate_only (process_rules.c, against its service's form).
 """
 import importlib
 import unittest
@@ -12,7 +14,8 @@ import harness
 from identity_fixtures import bearer, create_account, login, psql
 
 DEMO = ["student-leave", "enrolment-certificate", "transcript", "campus-card", "scholarship",
-        "dorm-change"]
+        "dorm-change", "venue-booking"]
+DEMO_PROCESSES = ["student-leave", "enrolment-certificate", "scholarship", "venue-booking"]
 
 
 class DemoFormsTest(unittest.TestCase):
@@ -49,6 +52,21 @@ class DemoFormsTest(unittest.TestCase):
                                             metadata=self.student, timeout=10)
                 self.assertEqual(f.values["name"], "演示学生")
                 self.assertIn("name", list(f.locked))
+
+    def test_every_demo_process_is_published_and_valid(self):
+        apb = importlib.import_module("ehall.approvals.v1.approvals_pb2")
+        padmin = importlib.import_module("ehall.approvals.v1.approvals_pb2_grpc").ProcessAdminStub(
+            self.channel)
+        for code in DEMO_PROCESSES:
+            with self.subTest(code=code):
+                info = padmin.GetProcess(apb.GetProcessRequest(service_code=code),
+                                         metadata=self.hall, timeout=10)
+                self.assertGreaterEqual(info.published_version, 1)
+                self.assertGreater(len(info.published.steps), 0)
+                ok = padmin.SaveProcess(apb.SaveProcessRequest(
+                    service_code=code, process=info.published, validate_only=True),
+                    metadata=self.hall, timeout=10)
+                self.assertTrue(ok.validated)
 
 
 if __name__ == "__main__":
