@@ -47,8 +47,8 @@ static Ehall__Approvals__V1__Task *task_pb(arena_t *a, const store_appr_task_t *
   ehall__approvals__v1__task__init(m);
   m->id = (char *)id_s(a, t->id);
   m->application_id = (char *)id_s(a, t->app_id);
-  m->applicant_name = (char *)t->assignee_name; /* in a step view: the approver's name */
-  m->applicant_campus_id = (char *)t->assignee_campus_id;
+  m->assignee_name = (char *)t->assignee_name;
+  m->assignee_campus_id = (char *)t->assignee_campus_id;
   m->state = (Ehall__Approvals__V1__TaskState)t->state;
   m->created_at = pbtime_from_us(a, t->created_us);
   if (t->due_us)

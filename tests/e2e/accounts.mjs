@@ -1,7 +1,8 @@
 // What the end-to-end tests share beyond the browser (browser.mjs): selectors by data-testid,
 // the test database (EHALL_TEST_PG_DSN, from ./dev test or $EHALL_VAR_DIR/test.env) reached
 // through psql with variables (never spliced into SQL), accounts of the run's own with a
-// password that need not be changed, logging in through the login page, and a layout check.
+// password that need not be changed, demo accounts made usable the same way, logging in through
+// the login page, uni-app's confirmation dialog, and a layout check.
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -58,6 +59,30 @@ export function createAccount({ campusId, name }, kind, orgUnit, roles, password
        SELECT a.id, u.id FROM accounts a, org_units u WHERE a.campus_id = :'cid' AND u.code = :'unit';`,
     { cid: campusId, unit: orgUnit },
   )
+}
+
+// A demo account (migrations/demo/accounts.csv) given this password and no forced change, so a
+// test can act as a real demo person (the one the demo data makes a student's counselor, say).
+// Demo accounts start with Ehall@2026 and must change it at the first login; setting the test's
+// own password here instead keeps the test re-runnable on a kept stack. Returns { campusId, name }.
+export function useDemoAccount(campusId, password) {
+  const name = psql(
+    `UPDATE accounts SET password_hash = :'hash', must_change_password = false
+      WHERE campus_id = :'cid' RETURNING name;`,
+    { cid: campusId, hash: pbkdf2(password) },
+  )
+  assert.ok(name, `demo account ${campusId} is not in the test database`)
+  return { campusId, name }
+}
+
+// Clicks the primary button of uni-app's H5 modal (uni.showModal); returns the modal's text.
+export async function confirmModal(page) {
+  const modal = page.locator('.uni-modal')
+  const ok = modal.locator('.uni-modal__btn_primary')
+  await ok.waitFor({ state: 'visible' })
+  const text = await modal.innerText()
+  await ok.click()
+  return text
 }
 
 // A JSON call as the signed-in page (its session cookie, and the CSRF header changes need):

@@ -52,6 +52,9 @@ const PAGES = [
   'pages/apply/mine',
   'pages/apply/detail',
   'pages/apply/editor',
+  'pages/approvals/todo',
+  'pages/approvals/task',
+  'pages/approvals/process',
 ]
 const TOKEN_KEY = 'ehall.token'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ehall-mp-test-'))

@@ -28,7 +28,8 @@ export const APPLICATION_STATE_LABELS = {
   APPLICATION_STATE_WITHDRAWN: { zh: '已撤回', en: 'Withdrawn' },
 }
 
-// TimelineEvent.action: the core's words, and the approvals' to come.
+// TimelineEvent.action: the core's words, the approvals' included (core/approvals: a step's
+// actions carry its step_name, and the opinion as the note when the step shows it).
 export const TIMELINE_LABELS = {
   submitted: { zh: '提交申请', en: 'Submitted' },
   withdrawn: { zh: '撤回申请', en: 'Withdrawn' },
@@ -37,6 +38,21 @@ export const TIMELINE_LABELS = {
   hold_expired: { zh: '预约保留已过期', en: 'Appointment hold expired' },
   approved: { zh: '审核通过', en: 'Approved' },
   rejected: { zh: '审核未通过', en: 'Rejected' },
+  approve: { zh: '审批同意', en: 'Approved a step' },
+  reject: { zh: '审批驳回', en: 'Rejected' },
+  return: { zh: '退回申请人', en: 'Returned to the applicant' },
+  return_to_step: { zh: '退回到之前的步骤', en: 'Returned to an earlier step' },
+  transfer: { zh: '转办', en: 'Transferred' },
+  add_signer_before: { zh: '前加签', en: 'Signer added before' },
+  add_signer_after: { zh: '后加签', en: 'Signer added after' },
+  comment: { zh: '评论', en: 'Comment' },
+  remind: { zh: '催办', en: 'Reminded' },
+  cc: { zh: '抄送', en: 'Copied' },
+  routed_to_admins: { zh: '无审批人，转部门管理员', en: 'Routed to the department admins' },
+  auto_approved: { zh: '系统自动通过', en: 'Approved automatically' },
+  auto_rejected: { zh: '超期自动驳回', en: 'Rejected automatically' },
+  skipped: { zh: '跳过（无审批人）', en: 'Skipped' },
+  escalated: { zh: '超期，已加入部门管理员', en: 'Escalated' },
 }
 
 export const FIELD_TYPE_LABELS = {
@@ -144,7 +160,7 @@ function normApplyForm(r) {
 
 function normEvent(e) {
   e = e || {}
-  return { at: str(e.at), action: str(e.action), actorName: str(e.actorName), note: str(e.note) }
+  return { at: str(e.at), action: str(e.action), actorName: str(e.actorName), note: str(e.note), stepName: str(e.stepName) }
 }
 
 export function normApplication(a) {
