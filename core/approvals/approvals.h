@@ -43,6 +43,8 @@ void approvals_list_tasks(call_t *call, const ProtobufCMessage *req, ProtobufCMe
                           eh_err_t *err);
 void approvals_get_approval(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                             eh_err_t *err);
+void approvals_get_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err);
 void approvals_act_on_task(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                            eh_err_t *err);
 void approvals_bulk_approve(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,

@@ -40,16 +40,6 @@ static bool text_ok(const char *s, long min, long max) {
   return n >= min && n <= max;
 }
 
-static bool is_key(const char *k) {
-  size_t n = strlen(str(k));
-  if (n < 1 || n > 32 || k[0] < 'a' || k[0] > 'z')
-    return false;
-  for (size_t i = 1; i < n; i++)
-    if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-      return false;
-  return true;
-}
-
 static bool is_group_code(const char *g) {
   size_t n = strlen(str(g));
   if (n < 1 || n > 64)
@@ -157,7 +147,7 @@ static bool step_check(dctx_t *c, const process_step_t *s, const char *p, bool i
   int kind = (int)s->kind, mode = (int)s->mode;
   bool approval = kind == KIND(APPROVAL), cc = kind == KIND(CC), parallel = kind == KIND(PARALLEL);
 
-  if (!is_key(s->key)) {
+  if (!text_is_key(s->key)) {
     ok = bad(err, arena_printf(a, "%s.key", p),
              "步骤标识应以小写字母开头，只含小写字母、数字和下划线，最多 32 个字符",
              "a step key starts with a lower-case letter and has only a-z, 0-9 and _, at most 32");
@@ -667,7 +657,7 @@ bool process_request_check(int action, const char *opinion, const char *target_c
              action == ACT(TRANSFER) ? "请填写转交对象的学工号" : "请填写加签人的学工号",
              action == ACT(TRANSFER) ? "enter the campus id of the person to transfer to"
                                      : "enter the campus id of the person to add");
-  if (action == ACT(RETURN_TO_STEP) && !is_key(return_to_step))
+  if (action == ACT(RETURN_TO_STEP) && !text_is_key(return_to_step))
     ok = bad(err, "return_to_step", "请选择退回到哪一个步骤", "choose the step to return to");
   return ok;
 }

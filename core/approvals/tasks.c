@@ -17,6 +17,7 @@
 #include "core/common/paging.h"
 #include "core/common/pbtime.h"
 #include "core/common/transcode.h"
+#include "core/forms/forms.h"
 #include "core/store/booking_store.h"
 #include "core/store/catalog_store.h"
 
@@ -534,9 +535,10 @@ void approvals_list_tasks(call_t *call, const ProtobufCMessage *req, ProtobufCMe
 
 typedef struct {
   call_t *call;
-  int64_t app_id;
+  int64_t app_id, file_id;
   store_appr_app_t app;
   Ehall__Approvals__V1__Approval *out;
+  ProtobufCMessage *file;
 } view_t;
 
 /* Whether the caller may read the application: he holds or held a task on it (or his
@@ -553,19 +555,27 @@ static bool may_read(view_t *v, store_pg_conn_t *conn, eh_err_t *err) {
   return catalog_service_for_admin(v->call, v->app.service_code, &svc, &denied);
 }
 
+/* Loads the application when the caller may read it as an approver; NOT_FOUND otherwise. */
+static bool view_load(view_t *v, store_pg_conn_t *conn, eh_err_t *err) {
+  bool found = false;
+  if (!store_appr_app(v->call->arena, conn, v->app_id, false, &v->app, &found, err))
+    return false;
+  if (found && v->app.process_version > 0 && v->app.account_id != v->call->principal.account_id) {
+    found = may_read(v, conn, err);
+    if (err->code != EH_OK)
+      return false;
+  } else
+    found = false;
+  return found ||
+         eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
+}
+
 static bool view_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   view_t *v = ud;
   call_t *call = v->call;
   bool found = false;
-  if (!store_appr_app(a, conn, v->app_id, false, &v->app, &found, err))
+  if (!view_load(v, conn, err))
     return false;
-  if (!found || v->app.process_version == 0 || v->app.account_id == call->principal.account_id)
-    return eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
-  bool ok = may_read(v, conn, err);
-  if (err->code != EH_OK)
-    return false;
-  if (!ok)
-    return eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
   Ehall__Approvals__V1__Approval *m = arena_alloc(a, sizeof *m);
   ehall__approvals__v1__approval__init(m);
   m->application_id = (char *)id_s(a, v->app.id);
@@ -643,4 +653,49 @@ void approvals_get_approval(call_t *call, const ProtobufCMessage *req, ProtobufC
       !store_pg_tx(call->arena, call->pg, call->deadline_ms, view_tx, &v, err))
     return;
   *resp = &v.out->base;
+}
+
+/* --- GetApprovalAttachment ------------------------------------------------------------------- */
+
+/* Whether the values name the file (a file field's list holds its id). */
+static bool names_file(const Google__Protobuf__Struct *data, const char *id) {
+  for (size_t i = 0; data != NULL && i < data->n_fields; i++) {
+    const Google__Protobuf__Value *v = data->fields[i]->value;
+    if (v == NULL || v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE ||
+        v->list_value == NULL)
+      continue;
+    for (size_t j = 0; j < v->list_value->n_values; j++) {
+      const Google__Protobuf__Value *e = v->list_value->values[j];
+      if (e->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE &&
+          strcmp(e->string_value, id) == 0)
+        return true;
+    }
+  }
+  return false;
+}
+
+static bool file_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
+  view_t *v = ud;
+  if (!view_load(v, conn, err))
+    return false;
+  eh_err_t perr = EH_ERR_INIT;
+  const Google__Protobuf__Struct *data = (const Google__Protobuf__Struct *)transcode_json_to_pb(
+      a, &schema, &google__protobuf__struct__descriptor, v->app.data_json, strlen(v->app.data_json),
+      &perr);
+  if (!names_file(data, id_s(a, v->file_id)))
+    return eh_err_set(err, EH_NOT_FOUND, "attachment_id", "没有找到该附件", "no such attachment");
+  return forms_attachment_body(a, conn, v->file_id, v->app.account_id, "attachment_id", &v->file,
+                               err);
+}
+
+void approvals_get_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              eh_err_t *err) {
+  const Ehall__Approvals__V1__GetApprovalAttachmentRequest *in =
+      (const Ehall__Approvals__V1__GetApprovalAttachmentRequest *)req;
+  view_t v = {.call = call};
+  if (!signed_in(call, err) || !paging_id(in->application_id, "application_id", &v.app_id, err) ||
+      !paging_id(in->attachment_id, "attachment_id", &v.file_id, err) ||
+      !store_pg_tx(call->arena, call->pg, call->deadline_ms, file_tx, &v, err))
+    return;
+  *resp = v.file;
 }

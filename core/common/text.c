@@ -45,7 +45,9 @@ long text_utf8_length(const char *s, size_t n) {
   return count;
 }
 
-bool text_utf8_valid(const char *s, size_t n) { return text_utf8_length(s, n) >= 0; }
+bool text_utf8_valid(const char *s, size_t n) {
+  return text_utf8_length(s, n) >= 0;
+}
 
 int text_hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -55,6 +57,16 @@ int text_hex_value(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+bool text_is_key(const char *k) {
+  size_t n = k ? strlen(k) : 0;
+  if (n < 1 || n > 32 || k[0] < 'a' || k[0] > 'z')
+    return false;
+  for (size_t i = 1; i < n; i++)
+    if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+      return false;
+  return true;
 }
 
 bool text_is_code(const char *s, size_t max) {

@@ -23,6 +23,9 @@ long text_utf8_length(const char *s, size_t n);
 /* Whether s is 1–max characters of A–Z a–z 0–9 _ . - (campus ids and unit codes). */
 bool text_is_code(const char *s, size_t max);
 
+/* Whether s is a key of a definition (form fields, process steps): ^[a-z][a-z0-9_]{0,31}$. */
+bool text_is_key(const char *s);
+
 /* 0–15 for a hex digit (either case), -1 otherwise. */
 int text_hex_value(char c);
 

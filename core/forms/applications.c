@@ -686,6 +686,24 @@ void forms_upload_attachment(call_t *call, const ProtobufCMessage *req, Protobuf
   *resp = &out->base;
 }
 
+bool forms_attachment_body(arena_t *a, store_pg_conn_t *conn, int64_t attachment_id,
+                           int64_t owner_id, const char *field, ProtobufCMessage **body,
+                           eh_err_t *err) {
+  store_forms_file_t f;
+  bool found = false;
+  if (!store_forms_file_get(a, conn, attachment_id, owner_id, &f, &found, err))
+    return false;
+  if (!found)
+    return eh_err_set(err, EH_NOT_FOUND, field, "没有找到该附件", "no such attachment");
+  Google__Api__HttpBody *out = arena_alloc(a, sizeof *out);
+  google__api__http_body__init(out);
+  out->content_type = (char *)f.content_type;
+  out->data.data = (uint8_t *)f.data;
+  out->data.len = (size_t)f.size;
+  *body = &out->base;
+  return true;
+}
+
 void forms_get_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                           eh_err_t *err) {
   const Ehall__Forms__V1__GetAttachmentRequest *in =
@@ -695,20 +713,6 @@ void forms_get_attachment(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   if (!forms__signed_in(call, err) || !forms__id(in->id, "id", &id, err))
     return;
   store_pg_conn_t *conn = store_pg_acquire(a, call->pg, call->deadline_ms, err);
-  if (conn == NULL)
-    return;
-  store_forms_file_t f;
-  bool found = false;
-  if (!store_forms_file_get(a, conn, id, call->principal.account_id, &f, &found, err))
-    return;
-  if (!found) {
-    eh_err_set(err, EH_NOT_FOUND, "id", "没有找到该附件", "no such attachment");
-    return;
-  }
-  Google__Api__HttpBody *out = arena_alloc(a, sizeof *out);
-  google__api__http_body__init(out);
-  out->content_type = (char *)f.content_type;
-  out->data.data = (uint8_t *)f.data;
-  out->data.len = (size_t)f.size;
-  *resp = &out->base;
+  if (conn != NULL)
+    forms_attachment_body(a, conn, id, call->principal.account_id, "id", resp, err);
 }

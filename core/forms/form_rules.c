@@ -221,16 +221,6 @@ static bool datetime_valid(const char *s) {
 
 /* --- definitions ------------------------------------------------------------------------------ */
 
-static bool is_key(const char *k) {
-  size_t n = k ? strlen(k) : 0;
-  if (n < 1 || n > 32 || k[0] < 'a' || k[0] > 'z')
-    return false;
-  for (size_t i = 1; i < n; i++)
-    if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-      return false;
-  return true;
-}
-
 static bool is_text_type(int t) {
   return t == T(TEXT) || t == T(LONG_TEXT) || t == T(PHONE) || t == T(EMAIL) || t == T(ID_NUMBER);
 }
@@ -243,7 +233,7 @@ static bool field_check(arena_t *a, const form_field_t *x, const char *p, bool c
                         eh_err_t *err) {
   bool ok = true;
   int t = (int)x->type;
-  if (!is_key(x->key))
+  if (!text_is_key(x->key))
     ok = bad(err, arena_printf(a, "%s.key", p),
              "键名应以小写字母开头，只含小写字母、数字和下划线，最多 32 个字符",
              "a key starts with a lower-case letter and has only a-z, 0-9 and _, at most 32");

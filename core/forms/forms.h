@@ -47,6 +47,12 @@ typedef struct forms_process_hooks {
 /* Set once at start, before serving. */
 void forms_set_process_hooks(const forms_process_hooks_t *hooks);
 
+/* The file attachment_id of owner_id as an HTTP body (google.api.HttpBody, in a); NOT_FOUND on
+ * field when it is not his. */
+bool forms_attachment_body(arena_t *a, struct store_pg_conn *conn, int64_t attachment_id,
+                           int64_t owner_id, const char *field, ProtobufCMessage **body,
+                           eh_err_t *err);
+
 /* An application's seat when its process ends: approved, a held seat becomes booked; not
  * approved, a held or booked seat is released and given to the waitlist. *slot_id: the slot
  * whose Redis tickets the caller should forget after commit (0: none). */

@@ -3,16 +3,16 @@
  */
 #include "core/rpc/methods.h"
 
-#include "core/catalog/catalog.h"
 #include "core/approvals/approvals.h"
+#include "core/catalog/catalog.h"
 #include "core/forms/forms.h"
 #include "core/feedback/feedback.h"
 #include "core/identity/identity.h"
 #include "core/org/org.h"
 #include "core/rpc/health.h"
 #include "core/system/system.h"
-#include "ehall/catalog/v1/catalog.pb-c.h"
 #include "ehall/approvals/v1/approvals.pb-c.h"
+#include "ehall/catalog/v1/catalog.pb-c.h"
 #include "ehall/forms/v1/booking.pb-c.h"
 #include "ehall/forms/v1/forms.pb-c.h"
 #include "ehall/feedback/v1/feedback.pb-c.h"
@@ -119,6 +119,8 @@ const rpc_method_t rpc_methods[] = {
      &ehall__approvals__v1__list_tasks_reply__descriptor, approvals_list_tasks, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
     {"/ehall.approvals.v1.Approvals/GetApproval", &ehall__approvals__v1__get_approval_request__descriptor,
      &ehall__approvals__v1__approval__descriptor, approvals_get_approval, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
+    {"/ehall.approvals.v1.Approvals/GetApprovalAttachment", &ehall__approvals__v1__get_approval_attachment_request__descriptor,
+     &google__api__http_body__descriptor, approvals_get_attachment, RPC_KIND_UNARY, 0, RPC_LIMIT_READ, NULL},
     {"/ehall.approvals.v1.Approvals/ActOnTask", &ehall__approvals__v1__act_on_task_request__descriptor,
      &ehall__approvals__v1__act_on_task_reply__descriptor, approvals_act_on_task, RPC_KIND_UNARY, RPC_METHOD_MUTATES, RPC_LIMIT_WRITE, NULL},
     {"/ehall.approvals.v1.Approvals/BulkApprove", &ehall__approvals__v1__bulk_approve_request__descriptor,

@@ -78,6 +78,7 @@ class ApprovalsTest(Refusals, unittest.TestCase):
               has_min=True, min=1, has_max=True, max=30),
             f(key="reason", label="事由", type=F.Value("FIELD_TYPE_TEXT"), required=True),
             f(key="reviewer", label="指定审核人", type=F.Value("FIELD_TYPE_TEXT")),
+            f(key="proof", label="证明材料", type=F.Value("FIELD_TYPE_FILES")),
         ])
 
     def step(self, key, name, groups=(), mode="SINGLE", **kw):
@@ -494,6 +495,28 @@ class ApprovalsTest(Refusals, unittest.TestCase):
         mine = self.submit(own, st)
         self.assertEqual([u for u in self.todo(st).tasks if u.application_id == mine.id], [])
         self.assertEqual(self.task_of(c.d_md, mine.id).step_key, "self")
+
+    def test_approvers_open_the_application_files(self):
+        c, pb = self.c, self.pb
+        code = self.service(self.leave_steps())
+        _, st = self.student()
+        pdf = b"%PDF-1.4\n% leave proof\n"
+        up = lambda: self.forms.UploadAttachment(self.fpb.UploadAttachmentRequest(
+            service_code=code, name="证明.pdf", content_type="application/pdf", data=pdf),
+            metadata=st, timeout=10)
+        att, other = up(), up()
+        a = self.submit(code, st, proof=[att.id])
+        get = lambda md, fid: self.appr.GetApprovalAttachment(pb.GetApprovalAttachmentRequest(
+            application_id=a.id, attachment_id=fid), metadata=md, timeout=10)
+        self.assertEqual(get(self.cou, att.id).data, pdf)
+        # A file of his the application does not name, and anyone not reading it: not found.
+        self.refused(SC.NOT_FOUND, get, self.cou, other.id)
+        _, stranger = self.staff("旁人")
+        self.refused(SC.NOT_FOUND, get, stranger, att.id)
+        gw = harness.env("EHALL_TEST_GATEWAY_URL")
+        status, hdr, body = harness.http("GET", f"{gw}/api/v1/approvals/{a.id}/attachments/{att.id}",
+                                         headers={"authorization": self.cou[0][1]})
+        self.assertEqual((status, body, hdr["content-type"]), (200, pdf, "application/pdf"))
 
     # --- applicant ------------------------------------------------------------------------------
 

@@ -426,3 +426,8 @@ export function dueText(step) {
 export function whenEmptyText(step) {
   return WHEN_EMPTY_LABELS[step.whenEmpty] || step.whenEmpty
 }
+
+// Where an approver fetches a file attached to the application (GetApprovalAttachment).
+export function approvalAttachmentPath(applicationId, attachmentId) {
+  return `/api/v1/approvals/${enc(applicationId)}/attachments/${enc(attachmentId)}`
+}
