@@ -42,7 +42,9 @@ class OrgImportTest(unittest.TestCase):
         # Nothing else lives in this private database's org tables.
         psql(self.dsn, "TRUNCATE person_units, group_scopes, delegations, approver_groups,"
                        " service_favourites, service_recent, service_versions, service_templates,"
-                       " application_events, application_files, applications, form_versions,"
+                       " application_events, approval_timers, approval_tasks, approval_steps,"
+                       " outbox, application_files, applications, process_current,"
+                       " process_versions, form_versions,"
                        " booking_waitlist, bookings, booking_slots, booking_closures,"
                        " booking_templates, booking_settings, services, org_units RESTART IDENTITY")
         psql(self.dsn, "DELETE FROM account_roles WHERE role = 'dept_admin'")
