@@ -93,6 +93,8 @@ CREATE INDEX approval_tasks_done ON approval_tasks (decided_by, decided_at DESC)
 CREATE INDEX approval_tasks_cc ON approval_tasks (assignee_id, id DESC) WHERE kind = 4;
 CREATE INDEX approval_tasks_step ON approval_tasks (step_id);
 CREATE INDEX approval_tasks_app ON approval_tasks (application_id, assignee_id);
+-- The tasks waiting for a signer added before them, found when that signer approves.
+CREATE INDEX approval_tasks_waiting ON approval_tasks (waiting_for) WHERE waiting_for IS NOT NULL;
 
 -- Every opinion and transition lands on the application's timeline.
 ALTER TABLE application_events ADD COLUMN step_id bigint REFERENCES approval_steps (id);

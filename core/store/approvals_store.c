@@ -206,11 +206,15 @@ static const char SQL_INVOLVED[] =
 /* --- lists ---------------------------------------------------------------------------------- */
 
 /* Whose to-do the caller sees: his own and, for today, his delegators' (for every group or the
- * step's). */
+ * step's). The assignees come first, as an array, so approval_tasks_todo drives the scan; the
+ * step's group is looked up only for a delegator's task. */
 #define MINE_TODO                                                                                  \
-  "(t.assignee_id = $1::bigint OR EXISTS (SELECT 1 FROM delegations d"                             \
+  "(t.assignee_id = ANY (ARRAY(SELECT $1::bigint UNION ALL SELECT d.from_account_id"               \
+  " FROM delegations d WHERE d.to_account_id = $1::bigint AND " DELEG_ACTIVE "))"                  \
+  " AND (t.assignee_id = $1::bigint OR EXISTS (SELECT 1 FROM delegations d"                        \
   " WHERE d.to_account_id = $1::bigint AND d.from_account_id = t.assignee_id"                      \
-  " AND (d.group_id IS NULL OR d.group_id = s.group_id) AND " DELEG_ACTIVE "))"
+  " AND (d.group_id IS NULL OR d.group_id = (SELECT x.group_id FROM approval_steps x"              \
+  " WHERE x.id = t.step_id)) AND " DELEG_ACTIVE ")))"
 #define BOX_WHERE                                                                                  \
   " (CASE $2::int WHEN 1 THEN t.state IN (1, 2) AND t.kind <> 4 AND " MINE_TODO                    \
   "  WHEN 2 THEN t.decided_by = $1::bigint AND t.kind <> 4"                                        \
@@ -218,8 +222,8 @@ static const char SQL_INVOLVED[] =
   " AND ($3 = '' OR t.service_id = (SELECT id FROM services WHERE code = $3))"                     \
   " AND ($4 = '' OR t.applicant_college_id = (SELECT id FROM org_units WHERE code = $4))"          \
   " AND (NOT $5::boolean OR (t.due_at < now() AND t.state IN (1, 2)))"
-#define ROW_FROM                                                                                   \
-  " FROM approval_tasks t JOIN approval_steps s ON s.id = t.step_id"                               \
+#define ROW_JOINS                                                                                  \
+  " JOIN approval_steps s ON s.id = t.step_id"                                                     \
   " JOIN applications p ON p.id = t.application_id JOIN accounts ac ON ac.id = p.account_id"       \
   " JOIN services sv ON sv.id = t.service_id"                                                      \
   " LEFT JOIN service_versions g ON g.service_id = sv.id AND g.state = 2"                          \
@@ -230,22 +234,24 @@ static const char SQL_LIST[] =
     "SELECT t.id, t.application_id, " TS("t.decided_at") ", " TS("t.created_at") ", " TS(
         "t.due_at") ", coalesce(p.serial, ''), sv.code, coalesce(g.name, sv.code), ac.name,"
                     " ac.campus_id, coalesce(col.name, ''), s.step_key, s.step_name,"
-                    " coalesce(fa.name, ''), t.opinion, t.state" ROW_FROM " WHERE" BOX_WHERE
+                    " coalesce(fa.name, ''), t.opinion, t.state"
+                    " FROM (SELECT t.* FROM approval_tasks t WHERE" BOX_WHERE
                     " AND ($6::bigint = 0 OR (CASE WHEN $2::int = 2"
                     "  THEN " TS("t.decided_at") " < $6::bigint ELSE t.id < $6::bigint END))"
                                                  " ORDER BY CASE WHEN $2::int = 2 THEN "
                                                  "t.decided_at END DESC, t.id DESC"
-                                                 " LIMIT $7::int";
+                                                 " LIMIT $7::int) t" ROW_JOINS
+                                                 " ORDER BY CASE WHEN $2::int = 2 THEN "
+                                                 "t.decided_at END DESC, t.id DESC";
 static const char SQL_COUNTS[] =
-    "SELECT (SELECT count(*) FROM approval_tasks t JOIN approval_steps s ON s.id = t.step_id"
+    "SELECT (SELECT count(*) FROM approval_tasks t"
     "  WHERE t.state IN (1, 2) AND t.kind <> 4 AND " MINE_TODO "),"
-    " (SELECT count(*) FROM approval_tasks t JOIN approval_steps s ON s.id = t.step_id"
+    " (SELECT count(*) FROM approval_tasks t"
     "  WHERE t.state IN (1, 2) AND t.kind <> 4 AND t.due_at < now() AND " MINE_TODO "),"
     " (SELECT count(*) FROM approval_tasks t WHERE t.decided_by = $1::bigint AND t.kind <> 4),"
     " (SELECT count(*) FROM approval_tasks t WHERE t.assignee_id = $1::bigint AND t.kind = 4"
     "  AND t.state = 8),"
-    " (SELECT count(*) FROM approval_tasks t JOIN approval_steps s ON s.id = t.step_id "
-    "WHERE" BOX_WHERE ")";
+    " (SELECT count(*) FROM approval_tasks t WHERE" BOX_WHERE ")";
 
 /* --- timers --------------------------------------------------------------------------------- */
 

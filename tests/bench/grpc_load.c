@@ -12,20 +12,27 @@
  * a deadline, and it stops by itself), and never keep a sample per call.
  *
  * Usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]
- *                  [--request-hex=] [--concurrency=64] [--threads=2] [--duration=5]
- *                  [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] [--label=NAME]
- *                  [--metadata=KEY:VALUE]... (up to 4; e.g. "authorization:Bearer …")
+ *                  [--request-hex= | --request-file=PATH] [--concurrency=64] [--threads=2]
+ *                  [--duration=5] [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000]
+ *                  [--label=NAME] [--metadata=KEY:VALUE]... (up to 4: "authorization:Bearer …")
+ * --request-file names a file of requests, one per line: the serialized message in hex ("-":
+ * empty), then optionally, each after a tab, KEY:VALUE metadata for that call alone (sent after
+ * --metadata; at most 4 in all). Calls take the lines in turn, shared by the threads, and start
+ * over after the last (the output then says requests_wrapped=1): so each call of a run can name
+ * a different row, as the session of whoever owns it. At most 1,000,000 lines and 256 MiB.
  * Exit status: 0 when the run completed (errors are reported, not fatal), 2 on bad usage or
  * when the server never became reachable.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <grpc/byte_buffer.h>
@@ -37,6 +44,9 @@
 #define LOAD_MAX_CONCURRENCY 4096
 #define LOAD_MAX_DURATION_S 600
 #define LOAD_MAX_REQUEST_BYTES 65536
+#define LOAD_MAX_REQUEST_LINES 1000000
+#define LOAD_MAX_REQUEST_FILE_BYTES (256u << 20)
+#define LOAD_MAX_METADATA 4
 #define LOAD_MAX_CALLS 1000000000LL
 #define LOAD_STATUS_CODES 17 /* GRPC_STATUS_OK .. GRPC_STATUS_UNAUTHENTICATED */
 
@@ -114,15 +124,24 @@ typedef struct load_opts {
   const char *label;
   unsigned char *request;
   size_t request_len;
+  const char *request_file; /* NULL: the one request of --request-hex */
   int concurrency;
   int threads;
   double duration_s;
   double warmup_s;
   int deadline_ms;
-  long long max_calls; /* calls started in all, warm-up included */
-  grpc_metadata md[4]; /* sent with every call (--metadata) */
+  long long max_calls;                 /* calls started in all, warm-up included */
+  grpc_metadata md[LOAD_MAX_METADATA]; /* sent with every call (--metadata) */
   size_t n_md;
 } load_opts_t;
+
+/* One request the calls take in turn: its message and all the metadata it is sent with. */
+typedef struct load_request {
+  grpc_slice body;
+  grpc_metadata md[LOAD_MAX_METADATA]; /* --metadata first, then the line's own */
+  size_t n_md;
+  size_t n_own_md; /* the line's own, unreferenced at exit */
+} load_request_t;
 
 static int load_hex_decode(const char *hex, unsigned char **out, size_t *out_len) {
   size_t n = strlen(hex);
@@ -158,10 +177,13 @@ static bool load_target_is_loopback(const char *t) {
 static void load_usage(void) {
   fprintf(stderr,
           "usage: grpc_load --target=127.0.0.1:PORT [--method=/grpc.health.v1.Health/Check]\n"
-          "                 [--request-hex=HEX] [--concurrency=64] [--threads=2] [--duration=5]\n"
-          "                 [--warmup=1] [--deadline-ms=10000] [--max-calls=50000000] "
-          "[--label=NAME]\n"
-          "                 [--metadata=KEY:VALUE]...\n");
+          "                 [--request-hex=HEX | --request-file=PATH] [--concurrency=64] "
+          "[--threads=2]\n"
+          "                 [--duration=5] [--warmup=1] [--deadline-ms=10000] "
+          "[--max-calls=50000000]\n"
+          "                 [--label=NAME] [--metadata=KEY:VALUE]...\n"
+          "  PATH: one request per line, hex (\"-\": empty), then tab-separated KEY:VALUE "
+          "metadata\n");
 }
 
 static bool load_opt_value(const char *arg, const char *name, const char **value) {
@@ -178,6 +200,7 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
   o->label = "";
   o->request = NULL;
   o->request_len = 0;
+  o->request_file = NULL;
   o->n_md = 0;
   o->concurrency = 64;
   o->threads = 2;
@@ -194,7 +217,7 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
       o->method = v;
     } else if (load_opt_value(argv[i], "--metadata", &v)) {
       const char *colon = strchr(v, ':');
-      if (colon == NULL || colon == v || o->n_md >= sizeof o->md / sizeof o->md[0]) {
+      if (colon == NULL || colon == v || o->n_md >= LOAD_MAX_METADATA) {
         fprintf(stderr, "grpc_load: --metadata wants KEY:VALUE (at most 4)\n");
         return -1;
       }
@@ -212,6 +235,8 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
                 LOAD_MAX_REQUEST_BYTES);
         return -1;
       }
+    } else if (load_opt_value(argv[i], "--request-file", &v)) {
+      o->request_file = v;
     } else if (load_opt_value(argv[i], "--concurrency", &v)) {
       o->concurrency = (int)strtol(v, &end, 10);
       if (*end != '\0')
@@ -245,6 +270,10 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
     fprintf(stderr, "grpc_load: --target is required\n");
     return -1;
   }
+  if (o->request_file != NULL && o->request != NULL) {
+    fprintf(stderr, "grpc_load: give --request-hex or --request-file, not both\n");
+    return -1;
+  }
   if (!load_target_is_loopback(o->target)) {
     fprintf(stderr, "grpc_load: refusing non-loopback target %s\n", o->target);
     return -1;
@@ -266,6 +295,127 @@ static int load_opts_parse(int argc, char **argv, load_opts_t *o) {
     return -1;
   }
   return 0;
+}
+
+/* --- requests ----------------------------------------------------------------------------- */
+
+static load_request_t *load_requests; /* the calls take them in turn */
+static size_t load_n_requests;
+static atomic_ullong load_next_request;
+
+static void load_request_common_md(const load_opts_t *o, load_request_t *r) {
+  for (size_t i = 0; i < o->n_md; i++)
+    r->md[i] = o->md[i];
+  r->n_md = o->n_md;
+  r->n_own_md = 0;
+}
+
+/* One line of --request-file, NUL-terminated without its newline, into r; -1 on a bad line. */
+static int load_request_parse_line(const load_opts_t *o, char *line, load_request_t *r) {
+  char *field = strchr(line, '\t');
+  if (field != NULL)
+    *field++ = '\0';
+  unsigned char *body = NULL;
+  size_t len = 0;
+  if (strcmp(line, "-") != 0 && load_hex_decode(line, &body, &len) != 0)
+    return -1;
+  r->body = grpc_slice_from_copied_buffer(body ? (const char *)body : "", len);
+  free(body);
+  load_request_common_md(o, r);
+  while (field != NULL) {
+    char *next = strchr(field, '\t');
+    if (next != NULL)
+      *next++ = '\0';
+    const char *colon = strchr(field, ':');
+    if (colon == NULL || colon == field || r->n_md >= LOAD_MAX_METADATA) {
+      grpc_slice_unref(r->body);
+      for (size_t i = r->n_md - r->n_own_md; i < r->n_md; i++) {
+        grpc_slice_unref(r->md[i].key);
+        grpc_slice_unref(r->md[i].value);
+      }
+      return -1;
+    }
+    r->md[r->n_md].key = grpc_slice_from_copied_buffer(field, (size_t)(colon - field));
+    r->md[r->n_md].value = grpc_slice_from_copied_string(colon + 1);
+    r->n_md++;
+    r->n_own_md++;
+    field = next;
+  }
+  return 0;
+}
+
+/* The requests of a run: the lines of --request-file, or the one of --request-hex. */
+static int load_requests_read(const load_opts_t *o) {
+  if (o->request_file == NULL) {
+    load_requests = calloc(1, sizeof *load_requests);
+    if (load_requests == NULL)
+      abort();
+    load_requests[0].body =
+        grpc_slice_from_copied_buffer(o->request ? (const char *)o->request : "", o->request_len);
+    load_request_common_md(o, &load_requests[0]);
+    load_n_requests = 1;
+    return 0;
+  }
+  FILE *f = fopen(o->request_file, "r");
+  if (f == NULL) {
+    fprintf(stderr, "grpc_load: cannot open %s: %s\n", o->request_file, strerror(errno));
+    return -1;
+  }
+  size_t cap = 0, total = 0, lineno = 0;
+  char *line = NULL;
+  size_t line_cap = 0;
+  ssize_t got;
+  int rc = 0;
+  while ((got = getline(&line, &line_cap, f)) >= 0) {
+    lineno++;
+    total += (size_t)got;
+    while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+      line[--got] = '\0';
+    if (got == 0)
+      continue;
+    if (load_n_requests >= LOAD_MAX_REQUEST_LINES || total > LOAD_MAX_REQUEST_FILE_BYTES) {
+      fprintf(stderr, "grpc_load: %s has more than %d requests or %u bytes\n", o->request_file,
+              LOAD_MAX_REQUEST_LINES, LOAD_MAX_REQUEST_FILE_BYTES);
+      rc = -1;
+      break;
+    }
+    if (load_n_requests == cap) {
+      cap = cap ? cap * 2 : 1024;
+      load_requests = realloc(load_requests, cap * sizeof *load_requests);
+      if (load_requests == NULL)
+        abort();
+    }
+    if (load_request_parse_line(o, line, &load_requests[load_n_requests]) != 0) {
+      fprintf(stderr,
+              "grpc_load: %s:%zu: want HEX (max %d bytes) or \"-\", then tab-separated "
+              "KEY:VALUE (at most %d metadata in all)\n",
+              o->request_file, lineno, LOAD_MAX_REQUEST_BYTES, LOAD_MAX_METADATA);
+      rc = -1;
+      break;
+    }
+    load_n_requests++;
+  }
+  free(line);
+  fclose(f);
+  if (rc == 0 && load_n_requests == 0) {
+    fprintf(stderr, "grpc_load: %s holds no request\n", o->request_file);
+    rc = -1;
+  }
+  return rc;
+}
+
+static void load_requests_free(void) {
+  for (size_t i = 0; i < load_n_requests; i++) {
+    load_request_t *r = &load_requests[i];
+    grpc_slice_unref(r->body);
+    for (size_t k = r->n_md - r->n_own_md; k < r->n_md; k++) {
+      grpc_slice_unref(r->md[k].key);
+      grpc_slice_unref(r->md[k].value);
+    }
+  }
+  free(load_requests);
+  load_requests = NULL;
+  load_n_requests = 0;
 }
 
 /* --- the load ----------------------------------------------------------------------------- */
@@ -306,27 +456,27 @@ typedef struct load_worker {
   uint64_t no_message;
 } load_worker_t;
 
-static grpc_slice load_request_slice;
-
 static bool load_call_start(load_worker_t *w, load_call_t *c) {
   if (w->calls_left <= 0)
     return false;
   w->calls_left--;
   gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                        gpr_time_from_millis(w->opts->deadline_ms, GPR_TIMESPAN));
+  unsigned long long k = atomic_fetch_add_explicit(&load_next_request, 1, memory_order_relaxed);
+  load_request_t *r = &load_requests[k % load_n_requests];
   memset(c, 0, sizeof *c);
   c->call = grpc_channel_create_registered_call(w->channel, NULL, GRPC_PROPAGATE_DEFAULTS, w->cq,
                                                 w->registered_method, deadline, NULL);
   grpc_metadata_array_init(&c->initial_md);
   grpc_metadata_array_init(&c->trailing_md);
-  c->send = grpc_raw_byte_buffer_create(&load_request_slice, 1);
+  c->send = grpc_raw_byte_buffer_create(&r->body, 1);
   c->details = grpc_empty_slice();
 
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[0].data.send_initial_metadata.count = w->opts->n_md;
-  ops[0].data.send_initial_metadata.metadata = w->opts->n_md ? (grpc_metadata *)w->opts->md : NULL;
+  ops[0].data.send_initial_metadata.count = r->n_md;
+  ops[0].data.send_initial_metadata.metadata = r->n_md ? r->md : NULL;
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = c->send;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -456,8 +606,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   grpc_init();
-  load_request_slice = grpc_slice_from_copied_buffer(opts.request ? (const char *)opts.request : "",
-                                                     opts.request_len);
+  if (load_requests_read(&opts) != 0) {
+    load_requests_free();
+    free(opts.request);
+    grpc_shutdown();
+    return 2;
+  }
 
   load_worker_t *workers = calloc((size_t)opts.threads, sizeof *workers);
   if (workers == NULL)
@@ -537,6 +691,11 @@ int main(int argc, char **argv) {
       printf(" start_failed=%" PRIu64, start_failed);
     if (no_message != 0)
       printf(" ok_without_message=%" PRIu64, no_message);
+    if (opts.request_file != NULL) {
+      printf(" requests=%zu", load_n_requests);
+      if (atomic_load(&load_next_request) > load_n_requests)
+        printf(" requests_wrapped=1"); /* some calls named a request a second time */
+    }
     for (int i = 0; i < opts.threads; i++) {
       if (workers[i].calls_left <= 0) {
         printf(" max_calls_reached=1"); /* the run ended early: calls/s is understated */
@@ -557,7 +716,7 @@ int main(int argc, char **argv) {
     }
     grpc_completion_queue_destroy(workers[i].cq);
   }
-  grpc_slice_unref(load_request_slice);
+  load_requests_free();
   free(workers);
   free(opts.request);
   grpc_shutdown();

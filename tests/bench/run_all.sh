@@ -15,7 +15,7 @@ trap 'rm -f "$SUMMARY"' EXIT
 export BENCH_SUMMARY="$SUMMARY"
 
 failed=()
-for b in ${BENCH_ONLY:-grpc_vs_grpcpp gateway_vs_nginx core_workers identity_login org_resolve catalog booking_rush}; do
+for b in ${BENCH_ONLY:-grpc_vs_grpcpp gateway_vs_nginx core_workers identity_login org_resolve catalog booking_rush approvals}; do
   printf '\033[1m==> benchmark %s\033[0m\n' "$b" >&2
   bash "$HERE/lib/$b.sh" >/dev/null || failed+=("$b")
 done
