@@ -26,6 +26,8 @@ struct core_config {
   long workers;
   long slow_workers; /* threads of the slow lane (RPC_METHOD_SLOW handlers: logins) */
   long slow_queue;   /* slow calls that may wait for one before RESOURCE_EXHAUSTED */
+  long write_workers; /* threads of the write lane (RPC_METHOD_WRITE_LANE: approvals' actions) */
+  long write_queue;   /* such writes that may wait for one before RESOURCE_EXHAUSTED */
   char *migrations_dir;
   char *log_level;
   bool log_json;

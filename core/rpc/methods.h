@@ -31,6 +31,10 @@ typedef enum {
 /* The handler may wait long on something other than PostgreSQL (the password-hashing pool):
  * it runs on the slow lane's threads, never on a worker (server.c's file comment says why). */
 #define RPC_METHOD_SLOW 8u
+/* A write of several statements that may come in a flood (approvals' actions): it runs on the
+ * write lane's few threads (config write_workers), never on a worker, so reads are not held
+ * behind it (server.c's file comment). */
+#define RPC_METHOD_WRITE_LANE 16u
 
 /* Which rate-limit budget a call spends (per client IP, in Redis). Rows name a class, never
  * numbers: the rates come from config (ratelimit.*). */

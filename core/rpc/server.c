@@ -10,6 +10,9 @@
  * waiting on the password-hashing pool: RPC_METHOD_SLOW) must never run on a worker: the
  * worker hands it to the slow lane (its own threads and bounded queue) and re-posts at once,
  * so cheap calls never queue behind logins. A full slow lane answers RESOURCE_EXHAUSTED.
+ * Writes of several statements that come in floods (approvals' actions: RPC_METHOD_WRITE_LANE)
+ * run the same way on the write lane's few threads (config write_workers), so a flood of them
+ * holds neither every worker nor every database connection, and reads keep their latency.
  * A call's batches may then start on a slow-lane thread; its completions still arrive on its
  * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
@@ -118,8 +121,10 @@ struct rpc_worker {
   rpc_ctx_t *watches;
 };
 
-/* Threads that run RPC_METHOD_SLOW handlers, fed by the workers through a bounded ring. */
+/* Threads that run the handlers of one lane (RPC_METHOD_SLOW: logins; RPC_METHOD_WRITE_LANE:
+ * multi-statement writes such as approvals' actions), fed by the workers through a bounded ring. */
 typedef struct rpc_slow_lane {
+  const char *name;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   rpc_ctx_t **ring;
@@ -145,7 +150,7 @@ struct rpc_server {
   atomic_bool stopping; /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
   rpc_sweeper_t *sweeper; /* deletes expired idempotency keys */
-  rpc_slow_lane_t slow;
+  rpc_slow_lane_t slow, writes;
 };
 
 /* ---- small helpers ---- */
@@ -487,11 +492,10 @@ static void rpc__unimplemented(rpc_ctx_t *c) {
   rpc__refuse(c, NULL, &err);
 }
 
-/* ---- the slow lane ---- */
+/* ---- the lanes: slow (logins) and writes ---- */
 
-/* On the worker: queue c for a slow-lane thread, or refuse it at once when the lane is full. */
-static void rpc__slow_submit(rpc_server_t *s, rpc_ctx_t *c) {
-  rpc_slow_lane_t *l = &s->slow;
+/* On the worker: queue c for a thread of lane l, or refuse it at once when the lane is full. */
+static void rpc__slow_submit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
   pthread_mutex_lock(&l->mu);
   bool stopping = l->stop, queued = !stopping && l->len < l->cap;
   if (queued) {
@@ -509,15 +513,14 @@ static void rpc__slow_submit(rpc_server_t *s, rpc_ctx_t *c) {
       eh_err_set(&err, EH_RESOURCE_EXHAUSTED, NULL, "当前请求较多，请稍后再试",
                  "too many requests right now; try again shortly");
       err.retry_after_ms = 1000;
-      eh_err_detail(&err, "slow lane full (%d queued)", l->cap);
+      eh_err_detail(&err, "%s lane full (%d queued)", l->name, l->cap);
     }
     rpc__refuse(c, rpc_methods[c->method].name, &err);
   }
 }
 
 static void *rpc__slow_main(void *arg) {
-  rpc_server_t *s = arg;
-  rpc_slow_lane_t *l = &s->slow;
+  rpc_slow_lane_t *l = arg;
   pthread_mutex_lock(&l->mu);
   for (;;) {
     while (l->len == 0 && !l->stop)
@@ -545,8 +548,8 @@ static void *rpc__slow_main(void *arg) {
   return NULL;
 }
 
-static bool rpc__slow_start(rpc_server_t *s, int nthreads, int cap) {
-  rpc_slow_lane_t *l = &s->slow;
+static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap) {
+  l->name = name;
   pthread_mutex_init(&l->mu, NULL);
   pthread_cond_init(&l->cv, NULL);
   l->cap = cap;
@@ -555,7 +558,7 @@ static bool rpc__slow_start(rpc_server_t *s, int nthreads, int cap) {
   if (l->ring == NULL || l->threads == NULL)
     abort();
   for (int i = 0; i < nthreads; i++) {
-    if (pthread_create(&l->threads[i], NULL, rpc__slow_main, s) != 0)
+    if (pthread_create(&l->threads[i], NULL, rpc__slow_main, l) != 0)
       return false;
     l->nthreads++;
   }
@@ -563,8 +566,7 @@ static bool rpc__slow_start(rpc_server_t *s, int nthreads, int cap) {
 }
 
 /* Lets the threads finish what they run, answers what is queued, joins them. */
-static void rpc__slow_stop(rpc_server_t *s) {
-  rpc_slow_lane_t *l = &s->slow;
+static void rpc__slow_stop(rpc_slow_lane_t *l) {
   if (l->threads == NULL)
     return;
   pthread_mutex_lock(&l->mu);
@@ -746,8 +748,9 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
     int m = c->method;
     switch (rpc_methods[m].kind) {
     case RPC_KIND_UNARY:
-      if (rpc_methods[m].flags & RPC_METHOD_SLOW) {
-        rpc__slow_submit(w->s, c); /* never on a worker: see the file comment */
+      if (rpc_methods[m].flags & (RPC_METHOD_SLOW | RPC_METHOD_WRITE_LANE)) {
+        /* never on a worker: see the file comment */
+        rpc__slow_submit(rpc_methods[m].flags & RPC_METHOD_SLOW ? &w->s->slow : &w->s->writes, c);
         rpc__post_registered(w, m);
         break;
       }
@@ -978,7 +981,8 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 }
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
-  if (!rpc__slow_start(s, (int)s->cfg->slow_workers, (int)s->cfg->slow_queue))
+  if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue) ||
+      !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue))
     return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);
@@ -1067,7 +1071,8 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
    * last batch on its worker's queue when it returns, and gRPC aborts if that queue is shut
    * down by then: keep the queues (and the workers popping them) until every call is freed.
    * The calls were cancelled above, so this is bounded by the handlers' own deadlines. */
-  rpc__slow_stop(s);
+  rpc__slow_stop(&s->slow);
+  rpc__slow_stop(&s->writes);
   for (long waited = 0; atomic_load(&s->active) > 0; waited += 10) {
     if (waited > 0 && waited % 5000 == 0)
       LOG_WARN("rpc", "waiting for handlers to return calls=%d", atomic_load(&s->active));
@@ -1105,12 +1110,15 @@ void rpc_server_destroy(rpc_server_t *s) {
   }
   for (int i = 0; i < s->nworkers; i++)
     grpc_completion_queue_destroy(s->workers[i].cq);
-  if (s->slow.ring != NULL) {
-    pthread_mutex_destroy(&s->slow.mu);
-    pthread_cond_destroy(&s->slow.cv);
+  rpc_slow_lane_t *lanes[] = {&s->slow, &s->writes};
+  for (size_t i = 0; i < sizeof lanes / sizeof *lanes; i++) {
+    if (lanes[i]->ring != NULL) {
+      pthread_mutex_destroy(&lanes[i]->mu);
+      pthread_cond_destroy(&lanes[i]->cv);
+    }
+    free(lanes[i]->ring);
+    free(lanes[i]->threads);
   }
-  free(s->slow.ring);
-  free(s->slow.threads);
   if (s->shutdown_cq) {
     grpc_completion_queue_shutdown(s->shutdown_cq);
     grpc_completion_queue_destroy(s->shutdown_cq);
