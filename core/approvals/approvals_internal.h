@@ -10,6 +10,7 @@
 
 #include "core/approvals/process_rules.h"
 #include "core/common/call.h"
+#include "core/forms/form_rules.h" /* APP_* (ehall.forms.v1.ApplicationState) */
 #include "core/store/approvals_store.h"
 
 /* One application's process being run, inside one transaction that holds the application's row
@@ -57,11 +58,12 @@ Ehall__Approvals__V1__StepView **appr__steps_pb(arena_t *a, store_pg_conn_t *con
                                                 bool applicant, size_t *n_out, eh_err_t *err);
 Ehall__Approvals__V1__Opinion **appr__opinions_pb(arena_t *a, store_pg_conn_t *conn, int64_t app_id,
                                                   bool applicant, size_t *n_out, eh_err_t *err);
+/* NOT_FOUND on application_id: a missing application and one the caller may not see answer
+ * alike. */
+bool appr__no_application(eh_err_t *err);
 /* Gives applications the engine's hooks (forms_set_process_hooks). */
 void approvals__register(void);
 
-/* ehall.forms.v1.ApplicationState values approvals use. */
-enum { APP_IN_REVIEW = 3, APP_RETURNED = 4, APP_APPROVED = 5, APP_REJECTED = 6 };
 /* approval_steps.state */
 enum {
   STEP_ACTIVE = 1,

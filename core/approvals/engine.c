@@ -24,6 +24,10 @@ static const transcode_schema_t schema = {0};
 
 #define K(x) EHALL__APPROVALS__V1__##x
 
+bool appr__no_application(eh_err_t *err) {
+  return eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
+}
+
 const char *appr__tz(const call_t *call) {
   return call->cfg->booking_timezone;
 }
@@ -159,12 +163,11 @@ static bool add_group(appr_run_t *r, const Ehall__Approvals__V1__ApproverSource 
   return true;
 }
 
+/* A form field's text (a FORM_FIELD source names a campus id); "" when it holds none. */
 static const char *value_text(const Google__Protobuf__Struct *s, const char *key) {
-  for (size_t i = 0; s != NULL && i < s->n_fields; i++)
-    if (strcmp(s->fields[i]->key, key) == 0 && s->fields[i]->value != NULL &&
-        s->fields[i]->value->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
-      return s->fields[i]->value->string_value;
-  return "";
+  const Google__Protobuf__Value *v = form_value_get(s, key);
+  return v != NULL && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE ? v->string_value
+                                                                                 : "";
 }
 
 /* The step's approvers; *group_id the first group it resolved through. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/common/text.h"
+#include "core/forms/form_rules.h"
 
 typedef Ehall__Approvals__V1__StepCondition cond_t;
 typedef Ehall__Approvals__V1__ApproverSource source_t;
@@ -459,21 +460,12 @@ static bool scalar_meets(const scalar_t *v, const char *op, const char *want) {
   return false;
 }
 
-static const value_t *value_get(const Google__Protobuf__Struct *s, const char *key) {
-  if (s == NULL)
-    return NULL;
-  for (size_t i = 0; i < s->n_fields; i++)
-    if (strcmp(str(s->fields[i]->key), key) == 0)
-      return s->fields[i]->value;
-  return NULL;
-}
-
 bool process_condition_holds(const cond_t *c, const Google__Protobuf__Struct *values) {
   if (c == NULL || str(c->field)[0] == '\0')
     return true;
   const char *op = str(c->op), *want = str(c->value);
   bool ne = strcmp(op, "ne") == 0;
-  const value_t *v = value_get(values, c->field);
+  const value_t *v = form_value_get(values, c->field);
   if (v == NULL || v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND__NOT_SET ||
       v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE)
     return ne;

@@ -12,10 +12,6 @@
 #include "core/common/pbtime.h"
 #include "core/store/booking_store.h"
 
-static bool not_found(eh_err_t *err) {
-  return eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
-}
-
 typedef struct {
   call_t *call;
   int64_t app_id;
@@ -30,7 +26,7 @@ static bool progress_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *e
   if (!store_appr_app(a, conn, p->app_id, false, &app, &found, err))
     return false;
   if (!found || app.account_id != p->call->principal.account_id)
-    return not_found(err);
+    return appr__no_application(err);
   Ehall__Approvals__V1__Progress *m = arena_alloc(a, sizeof *m);
   ehall__approvals__v1__progress__init(m);
   m->application_id = (char *)arena_printf(a, "%" PRId64, app.id);
@@ -59,11 +55,8 @@ void approvals_get_progress(call_t *call, const ProtobufCMessage *req, ProtobufC
   const Ehall__Approvals__V1__GetProgressRequest *in =
       (const Ehall__Approvals__V1__GetProgressRequest *)req;
   progress_t p = {.call = call};
-  if (call->principal.actor != CALL_USER) {
-    eh_err_set(err, EH_UNAUTHENTICATED, NULL, "请先登录", "please sign in first");
-    return;
-  }
-  if (!paging_id(in->application_id, "application_id", &p.app_id, err) ||
+  if (!call_signed_in(call, err) ||
+      !paging_id(in->application_id, "application_id", &p.app_id, err) ||
       !store_pg_tx(call->arena, call->pg, call->deadline_ms, progress_tx, &p, err))
     return;
   *resp = &p.out->base;
@@ -77,7 +70,7 @@ static bool remind_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err
   if (!appr__load(&r, a, conn, appr__tz(p->call), p->app_id, &found, err))
     return false;
   if (!found || r.app.account_id != me)
-    return not_found(err);
+    return appr__no_application(err);
   if (r.app.state != APP_IN_REVIEW)
     return eh_err_set(err, EH_FAILED_PRECONDITION, "application_id", "该申请不在审批中，无需催办",
                       "this application is not waiting for approval");
@@ -120,11 +113,8 @@ void approvals_remind(call_t *call, const ProtobufCMessage *req, ProtobufCMessag
                       eh_err_t *err) {
   const Ehall__Approvals__V1__RemindRequest *in = (const Ehall__Approvals__V1__RemindRequest *)req;
   progress_t p = {.call = call};
-  if (call->principal.actor != CALL_USER) {
-    eh_err_set(err, EH_UNAUTHENTICATED, NULL, "请先登录", "please sign in first");
-    return;
-  }
-  if (!paging_id(in->application_id, "application_id", &p.app_id, err) ||
+  if (!call_signed_in(call, err) ||
+      !paging_id(in->application_id, "application_id", &p.app_id, err) ||
       !store_pg_tx(call->arena, call->pg, call->deadline_ms, remind_tx, &p, err))
     return;
   Ehall__Approvals__V1__RemindReply *out = arena_alloc(call->arena, sizeof *out);

@@ -28,11 +28,6 @@
 
 static const transcode_schema_t schema = {0};
 
-static bool signed_in(call_t *call, eh_err_t *err) {
-  return call->principal.actor == CALL_USER ||
-         eh_err_set(err, EH_UNAUTHENTICATED, NULL, "请先登录", "please sign in first");
-}
-
 static const char *id_s(arena_t *a, int64_t id) {
   return arena_printf(a, "%" PRId64, id);
 }
@@ -410,7 +405,7 @@ void approvals_act_on_task(call_t *call, const ProtobufCMessage *req, ProtobufCM
              .opinion = in->opinion ? in->opinion : "",
              .target = in->target_campus_id ? in->target_campus_id : "",
              .return_to = in->return_to_step ? in->return_to_step : ""};
-  if (!signed_in(call, err) || !paging_id(in->task_id, "task_id", &c.task_id, err) ||
+  if (!call_signed_in(call, err) || !paging_id(in->task_id, "task_id", &c.task_id, err) ||
       !act_run(&c, err))
     return;
   Ehall__Approvals__V1__ActOnTaskReply *out = arena_alloc(a, sizeof *out);
@@ -427,7 +422,7 @@ void approvals_bulk_approve(call_t *call, const ProtobufCMessage *req, ProtobufC
   const Ehall__Approvals__V1__BulkApproveRequest *in =
       (const Ehall__Approvals__V1__BulkApproveRequest *)req;
   arena_t *a = call->arena;
-  if (!signed_in(call, err))
+  if (!call_signed_in(call, err))
     return;
   if (in->n_task_ids == 0 || in->n_task_ids > BULK_MAX) {
     eh_err_set(err, EH_INVALID, "task_ids", "请选择 1 到 %d 个待办", "choose 1 to %d tasks",
@@ -467,7 +462,7 @@ void approvals_list_tasks(call_t *call, const ProtobufCMessage *req, ProtobufCMe
   store_appr_filter_t f = {.box = box,
                            .college_code = in->college_code ? in->college_code : "",
                            .overdue_only = in->overdue_only};
-  if (!signed_in(call, err) ||
+  if (!call_signed_in(call, err) ||
       !paging_size(in->page_size, LIST_PAGE_DEFAULT, LIST_PAGE_MAX, &f.limit, err) ||
       !paging_token_parse(in->page_token, 't', &f.before_id, err))
     return;
@@ -566,8 +561,7 @@ static bool view_load(view_t *v, store_pg_conn_t *conn, eh_err_t *err) {
       return false;
   } else
     found = false;
-  return found ||
-         eh_err_set(err, EH_NOT_FOUND, "application_id", "没有找到该申请", "no such application");
+  return found || appr__no_application(err);
 }
 
 static bool view_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
@@ -649,7 +643,8 @@ void approvals_get_approval(call_t *call, const ProtobufCMessage *req, ProtobufC
   const Ehall__Approvals__V1__GetApprovalRequest *in =
       (const Ehall__Approvals__V1__GetApprovalRequest *)req;
   view_t v = {.call = call};
-  if (!signed_in(call, err) || !paging_id(in->application_id, "application_id", &v.app_id, err) ||
+  if (!call_signed_in(call, err) ||
+      !paging_id(in->application_id, "application_id", &v.app_id, err) ||
       !store_pg_tx(call->arena, call->pg, call->deadline_ms, view_tx, &v, err))
     return;
   *resp = &v.out->base;
@@ -693,7 +688,8 @@ void approvals_get_attachment(call_t *call, const ProtobufCMessage *req, Protobu
   const Ehall__Approvals__V1__GetApprovalAttachmentRequest *in =
       (const Ehall__Approvals__V1__GetApprovalAttachmentRequest *)req;
   view_t v = {.call = call};
-  if (!signed_in(call, err) || !paging_id(in->application_id, "application_id", &v.app_id, err) ||
+  if (!call_signed_in(call, err) ||
+      !paging_id(in->application_id, "application_id", &v.app_id, err) ||
       !paging_id(in->attachment_id, "attachment_id", &v.file_id, err) ||
       !store_pg_tx(call->arena, call->pg, call->deadline_ms, file_tx, &v, err))
     return;

@@ -30,3 +30,8 @@ bool call_admins_unit(const call_t *call, const char *org_unit) {
       return true;
   return false;
 }
+
+bool call_signed_in(const call_t *call, eh_err_t *err) {
+  return call->principal.actor == CALL_USER ||
+         eh_err_set(err, EH_UNAUTHENTICATED, NULL, "请先登录", "please sign in first");
+}

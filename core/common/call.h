@@ -79,6 +79,9 @@ typedef struct call {
   const struct core_config *cfg;
 } call_t;
 
+/* True when a person's session makes the call; UNAUTHENTICATED ("please sign in first")
+ * otherwise. */
+bool call_signed_in(const call_t *call, eh_err_t *err);
 /* True when the principal is a user holding the role bit (CALL_ROLE_*). */
 bool call_has_role(const call_t *call, unsigned role);
 /* True for a hall admin, or a dept admin whose admin_units include org_unit. */

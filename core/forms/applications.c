@@ -315,7 +315,6 @@ typedef struct {
   form_values_t *pre, *data, *clean;
   const char *slot_id;
   int64_t id, booking_id, slot;
-  int promoted;
   const Ehall__Forms__V1__WithdrawApplicationRequest *withdraw;
   store_application_t app;
 } app_ctx_t;

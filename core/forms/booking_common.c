@@ -15,9 +15,7 @@
 #include "core/forms/forms_internal.h"
 
 bool forms__signed_in(call_t *call, eh_err_t *err) {
-  if (call->principal.actor == CALL_USER)
-    return true;
-  return eh_err_set(err, EH_UNAUTHENTICATED, NULL, "请先登录", "please sign in first");
+  return call_signed_in(call, err);
 }
 
 bool forms__id(const char *s, const char *field, int64_t *id, eh_err_t *err) {
