@@ -20,6 +20,7 @@ struct core_config {
   char *listen;
   char *pg_dsn;
   long pg_pool_size;
+  bool pg_prepare_statements;
   char *redis_host;
   long redis_port;
   long redis_pool_size;
@@ -28,6 +29,7 @@ struct core_config {
   long slow_queue;   /* slow calls that may wait for one before RESOURCE_EXHAUSTED */
   long write_workers; /* threads of the write lane (RPC_METHOD_WRITE_LANE: approvals' actions) */
   long write_queue;   /* such writes that may wait for one before RESOURCE_EXHAUSTED */
+  long write_nice;    /* their nice value: reads first when both want the CPU */
   char *migrations_dir;
   char *log_level;
   bool log_json;

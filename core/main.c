@@ -74,6 +74,7 @@ static int core__serve(core_config_t *cfg) {
 
   store_pg_pool_t *pg =
       store_pg_pool_create(cfg->pg_dsn, (int)cfg->pg_pool_size, CORE_CONNECT_TIMEOUT_MS);
+  store_pg_pool_set_prepare(pg, cfg->pg_prepare_statements);
   store_redis_pool_t *redis = store_redis_pool_create(cfg->redis_host, (int)cfg->redis_port,
                                                       (int)cfg->redis_pool_size, 1000);
   eh_err_t err = EH_ERR_INIT;

@@ -23,12 +23,16 @@
 #include "core/rpc/server.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -131,6 +135,7 @@ typedef struct rpc_slow_lane {
   int cap, head, len;
   pthread_t *threads;
   int nthreads;
+  int nice; /* the threads' nice value (Linux: per thread); 0 keeps the process's */
   bool stop;
 } rpc_slow_lane_t;
 
@@ -521,6 +526,10 @@ static void rpc__slow_submit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
 
 static void *rpc__slow_main(void *arg) {
   rpc_slow_lane_t *l = arg;
+  /* A lane of lower priority yields the CPU to the workers' reads when both want it (Linux
+   * applies a thread id's nice value to that thread alone). Raising nice needs no privilege. */
+  if (l->nice != 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), l->nice) != 0)
+    LOG_WARN("rpc", "could not lower the %s lane's priority errno=%d", l->name, errno);
   pthread_mutex_lock(&l->mu);
   for (;;) {
     while (l->len == 0 && !l->stop)
@@ -548,8 +557,9 @@ static void *rpc__slow_main(void *arg) {
   return NULL;
 }
 
-static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap) {
+static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap, int nice) {
   l->name = name;
+  l->nice = nice;
   pthread_mutex_init(&l->mu, NULL);
   pthread_cond_init(&l->cv, NULL);
   l->cap = cap;
@@ -981,8 +991,9 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 }
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
-  if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue) ||
-      !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue))
+  if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue, 0) ||
+      !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue,
+                       (int)s->cfg->write_nice))
     return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -41,10 +42,25 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_TX_TIMEOUT[] = "SELECT set_config('statement_timeout', $1, true)";
 static const char SQL_PING[] = "SELECT current_setting('server_version')";
 
+/* A statement this connection has prepared: its SQL (a copy) and its name's number. */
+typedef struct pg_stmt {
+  uint64_t hash; /* 0: empty slot */
+  char *sql;
+  unsigned id;
+} pg_stmt_t;
+
+/* Prepared statements per connection: the table holds twice as many slots; past the limit a
+ * new statement is sent unnamed (planned every time, as before the cache). */
+#define PG_STMT_MAX 512
+#define PG_STMT_SLOTS (2 * PG_STMT_MAX)
+
 struct store_pg_conn {
   store_pg_pool_t *pool;
-  PGconn *pg;  /* NULL until first use, and again after it broke */
-  bool broken; /* close at release: the server or the socket went away */
+  PGconn *pg;       /* NULL until first use, and again after it broke */
+  pg_stmt_t *stmts; /* PG_STMT_SLOTS, allocated at the first prepare; valid for `pg` only */
+  int n_stmts;
+  unsigned stmt_seq; /* names are ehall_<seq>: never reused on one connection */
+  bool broken;       /* close at release: the server or the socket went away */
   bool borrowed;
   uint64_t lease;      /* bumped at every acquire, so a stale arena cleanup is a no-op */
   int64_t deadline_ms; /* the borrower's deadline, applied to each statement */
@@ -56,6 +72,7 @@ struct store_pg_pool {
   int size;
   int connect_timeout_ms;
   int64_t queue_wait_ms;
+  bool prepare; /* keep prepared statements per connection (default true) */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   store_pg_conn_t *conns;
@@ -159,6 +176,7 @@ store_pg_pool_t *store_pg_pool_create(const char *dsn, int size, int connect_tim
   p->size = size > 0 ? size : 1;
   p->connect_timeout_ms = connect_timeout_ms > 0 ? connect_timeout_ms : 5000;
   p->queue_wait_ms = PG_DEFAULT_QUEUE_WAIT_MS;
+  p->prepare = true;
   p->conns = calloc((size_t)p->size, sizeof(*p->conns));
   if (p->conns == NULL)
     abort();
@@ -180,6 +198,29 @@ void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms) {
   pool->queue_wait_ms = ms;
 }
 
+void store_pg_pool_set_prepare(store_pg_pool_t *pool, bool prepare) {
+  pool->prepare = prepare;
+}
+
+/* Forgets the connection's prepared statements (they die with its session). */
+static void pg__stmts_clear(store_pg_conn_t *conn) {
+  if (conn->stmts != NULL) {
+    for (int i = 0; i < PG_STMT_SLOTS; i++)
+      free(conn->stmts[i].sql);
+    free(conn->stmts);
+  }
+  conn->stmts = NULL;
+  conn->n_stmts = 0;
+}
+
+/* Closes the connection's session (NULL after). */
+static void pg__close(store_pg_conn_t *conn) {
+  if (conn->pg != NULL)
+    PQfinish(conn->pg);
+  conn->pg = NULL;
+  pg__stmts_clear(conn);
+}
+
 void store_pg_pool_destroy(store_pg_pool_t *pool) {
   if (pool == NULL)
     return;
@@ -187,8 +228,7 @@ void store_pg_pool_destroy(store_pg_pool_t *pool) {
     /* Destroying the pool with a borrowed connection is a caller bug. */
     if (pool->conns[i].borrowed)
       LOG_ERROR(PG_MODULE, "pool destroyed with a borrowed connection slot=%d", i);
-    if (pool->conns[i].pg)
-      PQfinish(pool->conns[i].pg);
+    pg__close(&pool->conns[i]);
   }
   pthread_cond_destroy(&pool->cv);
   pthread_mutex_destroy(&pool->mu);
@@ -297,8 +337,7 @@ static void pg__drop_if_stale(store_pg_conn_t *conn) {
       stale = true; /* we never LISTEN: anything readable on an idle connection is bad news */
   }
   if (stale) {
-    PQfinish(conn->pg);
-    conn->pg = NULL;
+    pg__close(conn);
     conn->broken = false;
   }
 }
@@ -383,8 +422,7 @@ void store_pg_release(store_pg_conn_t *conn) {
     }
   }
   if (conn->pg != NULL && (conn->broken || PQstatus(conn->pg) != CONNECTION_OK)) {
-    PQfinish(conn->pg);
-    conn->pg = NULL;
+    pg__close(conn);
     conn->broken = false;
   }
   pthread_mutex_lock(&pool->mu);
@@ -406,22 +444,9 @@ static void pg__conn_failed(store_pg_conn_t *conn, eh_err_t *err) {
   pg__set_unavailable(err, why);
 }
 
-/* Sends one statement and waits for its result within the borrower's deadline. Returns the
- * result (the caller clears it) or NULL with err set. */
-static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
-                         const char *const *params, eh_err_t *err) {
-  if (conn->pg == NULL || conn->broken) {
-    pg__set_unavailable(err, "connection closed");
-    return NULL;
-  }
-  if (conn->deadline_ms != INT64_MAX && pg__now_ms() >= conn->deadline_ms) {
-    pg__set_deadline(err, "before the statement");
-    return NULL;
-  }
-  if (!PQsendQueryParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-    pg__conn_failed(conn, err);
-    return NULL;
-  }
+/* Waits for the result of what was just sent, within the borrower's deadline (PQcancel when
+ * time runs out). Returns the result (the caller clears it) or NULL with err set. */
+static PGresult *pg__result(store_pg_conn_t *conn, eh_err_t *err) {
   PGresult *keep = NULL;
   bool cancelled = false;
   int64_t grace_until = 0;
@@ -485,6 +510,103 @@ static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
                   PQresultErrorField(keep, PG_DIAG_CONSTRAINT_NAME));
   PQclear(keep);
   return NULL;
+}
+
+/* FNV-1a of the SQL text; never 0 (0 marks an empty slot). */
+static uint64_t pg__sql_hash(const char *sql) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+    h = (h ^ *c) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+/* Only statements that can be prepared are kept (not BEGIN, COMMIT, …). */
+static bool pg__preparable(const char *sql) {
+  while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
+    sql++;
+  static const char *const verbs[] = {"SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES"};
+  for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+    if (!strncasecmp(sql, verbs[i], strlen(verbs[i])))
+      return true;
+  return false;
+}
+
+/* The slot of `sql` in the connection's table: its entry, or the empty slot it would take. */
+static pg_stmt_t *pg__stmt_slot(store_pg_conn_t *conn, const char *sql, uint64_t hash) {
+  size_t i = (size_t)(hash & (PG_STMT_SLOTS - 1));
+  for (;;) {
+    pg_stmt_t *e = &conn->stmts[i];
+    if (e->hash == 0 || (e->hash == hash && !strcmp(e->sql, sql)))
+      return e;
+    i = (i + 1) & (PG_STMT_SLOTS - 1);
+  }
+}
+
+/* The name of `sql` prepared on this connection, preparing it on first use: "" to send it
+ * unnamed (not preparable, the cache is off or full), NULL with err set when preparing failed
+ * (a bad statement fails here as it would unnamed). */
+static const char *pg__prepared(store_pg_conn_t *conn, const char *sql, int nparams, char *name,
+                                size_t cap, eh_err_t *err) {
+  if (!conn->pool->prepare || !pg__preparable(sql))
+    return "";
+  if (conn->stmts == NULL && (conn->stmts = calloc(PG_STMT_SLOTS, sizeof(pg_stmt_t))) == NULL)
+    abort();
+  uint64_t hash = pg__sql_hash(sql);
+  pg_stmt_t *e = pg__stmt_slot(conn, sql, hash);
+  if (e->hash != 0) {
+    snprintf(name, cap, "ehall_%u", e->id);
+    return name;
+  }
+  if (conn->n_stmts >= PG_STMT_MAX)
+    return "";
+  /* A fresh name for every attempt: a prepare cut off by the deadline may still exist. */
+  unsigned id = ++conn->stmt_seq;
+  snprintf(name, cap, "ehall_%u", id);
+  if (!PQsendPrepare(conn->pg, name, sql, nparams, NULL)) {
+    pg__conn_failed(conn, err);
+    return NULL;
+  }
+  PGresult *r = pg__result(conn, err);
+  if (r == NULL)
+    return NULL;
+  PQclear(r);
+  char *copy = strdup(sql);
+  if (copy == NULL)
+    abort();
+  *e = (pg_stmt_t){.hash = hash, .sql = copy, .id = id};
+  conn->n_stmts++;
+  return name;
+}
+
+/* Sends one statement (prepared on this connection, see pg__prepared) and waits for its result
+ * within the borrower's deadline. Returns the result (the caller clears it) or NULL with err
+ * set. */
+static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
+                         const char *const *params, eh_err_t *err) {
+  if (conn->pg == NULL || conn->broken) {
+    pg__set_unavailable(err, "connection closed");
+    return NULL;
+  }
+  if (conn->deadline_ms != INT64_MAX && pg__now_ms() >= conn->deadline_ms) {
+    pg__set_deadline(err, "before the statement");
+    return NULL;
+  }
+  char buf[32];
+  const char *name = pg__prepared(conn, sql, nparams, buf, sizeof(buf), err);
+  if (name == NULL)
+    return NULL;
+  int sent = *name ? PQsendQueryPrepared(conn->pg, name, nparams, params, NULL, NULL, 0)
+                   : PQsendQueryParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+  if (!sent) {
+    pg__conn_failed(conn, err);
+    return NULL;
+  }
+  PGresult *r = pg__result(conn, err);
+  /* "cached plan must not change result type" (a table changed under a prepared statement):
+   * the connection goes at release, and its statements with it. */
+  if (r == NULL && *name && strstr(err->detail, "sqlstate=0A000") != NULL)
+    conn->broken = true;
+  return r;
 }
 
 static void pg__rows_cleanup(void *data) {

@@ -73,6 +73,9 @@ bool store_pg_err_constraint(const eh_err_t *err, const char *constraint);
 /* How long store_pg_acquire queues for a free connection before RESOURCE_EXHAUSTED when the
  * caller's deadline is later (default 5000 ms; INT64_MAX: only the deadline). Set before use. */
 void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms);
+/* Whether connections keep the statements they run prepared (default true); false for a
+ * pooler that does not keep prepared statements per client. Set before the first acquire. */
+void store_pg_pool_set_prepare(store_pg_pool_t *pool, bool prepare);
 
 /* A cheap round trip for health: fills the server version ("15.18") and the latency. */
 bool store_pg_ping(store_pg_pool_t *pool, int64_t deadline_ms, char *version, size_t cap,

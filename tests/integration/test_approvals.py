@@ -257,6 +257,15 @@ class ApprovalsTest(Refusals, unittest.TestCase):
         done = self.todo(self.lead, box=pb.DONE)
         self.assertIn(a.id, [t.application_id for t in done.tasks])
         self.assertGreaterEqual(done.done_count, 2)
+        # A box's total: every match without filters, only the filter's with one.
+        self.assertEqual(done.total, done.done_count)
+        leave = self.todo(self.lead, box=pb.DONE, service_code=code)  # returned, then approved
+        self.assertEqual(leave.total, 2)
+        self.assertEqual([t.application_id for t in leave.tasks], [a.id, a.id])
+        self.assertEqual(self.todo(self.lead, box=pb.DONE, service_code="no-such-service").total, 0)
+        mine = self.todo(self.cou)
+        self.assertEqual(mine.total, mine.todo_count)
+        self.assertEqual(self.todo(self.cou, overdue_only=True).total, mine.overdue_count)
 
     # --- modes ----------------------------------------------------------------------------------
 
@@ -399,8 +408,11 @@ class ApprovalsTest(Refusals, unittest.TestCase):
         cc = self.todo(z, box=pb.CC_BOX)
         self.assertEqual([t.application_id for t in cc.tasks], [a.id])
         self.assertEqual(cc.cc_unread_count, 1)
+        self.assertEqual(cc.total, 1)
         self.appr.GetApproval(pb.GetApprovalRequest(application_id=a.id), metadata=z, timeout=10)
-        self.assertEqual(self.todo(z, box=pb.CC_BOX).cc_unread_count, 0)
+        cc = self.todo(z, box=pb.CC_BOX)
+        self.assertEqual((cc.cc_unread_count, cc.total), (0, 1))
+        self.assertEqual(self.todo(z, box=pb.CC_BOX, service_code=code).total, 1)
         r = self.act(x, self.task_of(x, a.id).id, pb.APPROVE, "甲的内部意见")
         self.assertEqual(list(r.next_steps), ["终审"])
         # 甲's step hides its opinions from the applicant, not from later approvers.

@@ -13,7 +13,7 @@
                                         opinion} in hex, a tab, the session of who may act on it
                                         (the assignee, or his delegate of today). Prints the count.
   approvals.py act-check ADDR FILE      the first request of FILE, once: it must approve
-  approvals.py pgbench-script SRC       SQL_LIST then SQL_COUNTS of core/store/approvals_store.c
+  approvals.py pgbench-script SRC       SQL_LIST_TODO then SQL_COUNTS of core/store/approvals_store.c
                                         (read from the source, macros expanded, so pgbench runs
                                         exactly the core's to-do statements) as a pgbench script
 """
@@ -201,15 +201,16 @@ def act_check(addr, path):
 def pgbench_script(src):
     consts = org_resolve_pg.c_constants(open(src, encoding="utf-8").read())
     # The parameters of store_appr_list as the to-do box's first page sends them: $1 the caller,
-    # $2 the box (1: to-do), $3 service filter '', $4 college filter '', $5 overdue only, $6 the
-    # page token (0: first page), $7 the page size. pgbench sends its variables as parameters
-    # (-M extended), as the core sends them; '' cannot be a -D value, so the empty filters are
-    # written as literals (the core's unnamed statement is planned with its values, so the plan
-    # is the same).
-    subst = {"1": ":caller", "2": ":box", "3": "''", "4": "''", "5": ":overdue", "6": ":before",
-             "7": ":lim"}
-    out = []
-    for name in ("SQL_LIST", "SQL_COUNTS"):
+    # $2 service filter '', $3 college filter '', $4 overdue only, $5 the page token (0: first
+    # page), $6 the page size. pgbench sends its variables as parameters of
+    # statements prepared once per connection (-M prepared), as the core sends them. '' cannot
+    # be a -D value: each client sets :svc and :college to '' once, from a query (\gset, while
+    # :init is 0), so they too are parameters, as in the core (a literal would give PostgreSQL
+    # a more specific plan than the core gets).
+    subst = {"1": ":caller", "2": ":svc", "3": ":college", "4": ":overdue", "5": ":before",
+             "6": ":lim"}
+    out = ["\\if :init = 0", "SELECT '' AS svc, '' AS college, 1 AS init \\gset", "\\endif"]
+    for name in ("SQL_LIST_TODO", "SQL_COUNTS"):
         if name not in consts:
             raise SystemExit(f"approvals.py: no {name} in {src}")
         sql = org_resolve_pg.expand(name, consts)

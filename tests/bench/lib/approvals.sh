@@ -13,11 +13,12 @@
 #   3. ListTasks one at a time again WHILE the approve flood runs: p99 under the flood ÷ p99
 #      quiet (goal ≤ 1.2×; printed, never enforced).
 # The reference, in the same run and interleaved round by round: pgbench against the same
-# database running the SAME two statements the core runs for a to-do page (SQL_LIST, then
-# SQL_COUNTS, read at run time from core/store/approvals_store.c, macros expanded), sent as the
-# core sends them (-M extended: an unnamed statement planned on every call) with the same
-# parameters, at the same concurrency (BENCH_CONCURRENCY clients, and one). The ratio ehall ÷
-# pgbench is what the core adds around the SQL (gRPC, the session check in Redis, protobuf).
+# database running the SAME two statements the core runs for a to-do page (SQL_LIST_TODO, then
+# SQL_COUNTS, read at run time from core/store/approvals_store.c, macros expanded), sent as
+# the core sends them (-M prepared: each connection prepares a statement once, core/store/pg.c)
+# with the same parameters, at the same concurrency (BENCH_CONCURRENCY clients, and one). The
+# ratio ehall ÷ pgbench is what the core adds around the SQL (gRPC, the session check in Redis,
+# protobuf).
 #
 # The database (approvals_data.sql, set-based, one psql run, ~15 s): 100,000 applications
 # (BENCH_APPR_APPS) of 4 services with published processes, spread over 19,800 students, 180
@@ -95,9 +96,9 @@ $PY "$APPR_PY" act-check "$CORE_ADDR" "$BENCH_TMP/act.check" || bench_die "ActOn
 
 # --- the statements pgbench runs ---------------------------------------------------------------
 $PY "$APPR_PY" pgbench-script "$BENCH_REPO/core/store/approvals_store.c" >"$BENCH_TMP/todo.pgbench" ||
-  bench_die "could not read SQL_LIST / SQL_COUNTS from core/store/approvals_store.c"
-PGB_VARS=(-D caller="$READER_ID" -D box=1 -D overdue=false -D before=0 -D lim=20)
-bench_as_pg "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M extended \
+  bench_die "could not read SQL_LIST_TODO / SQL_COUNTS from core/store/approvals_store.c"
+PGB_VARS=(-D init=0 -D caller="$READER_ID" -D overdue=false -D before=0 -D lim=20)
+bench_as_pg "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M prepared \
   -f "$BENCH_TMP/todo.pgbench" "${PGB_VARS[@]}" -t 2 ehall >"$BENCH_TMP/pgbench.check" 2>&1 ||
   { cat "$BENCH_TMP/pgbench.check" >&2; bench_die "the to-do statements do not run under pgbench"; }
 
@@ -135,7 +136,7 @@ pgbench_run() {
   local file=$1 label=$2 round=$3 clients=$4 dir="$BENCH_TMP/pgb.$2" p0 p1 line n tps
   rm -rf "$dir"; mkdir -p "$dir"; chmod 777 "$dir"
   p0=$(pg_cpu_ticks)
-  bench_as_pg "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M extended \
+  bench_as_pg "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U ehall -n -M prepared \
     -f "$BENCH_TMP/todo.pgbench" "${PGB_VARS[@]}" -c "$clients" -j "$((clients < 2 ? 1 : 2))" \
     -T "$SECONDS_PER_RUN" --log --log-prefix="$dir/log" ehall >"$dir/out" 2>&1 ||
     { cat "$dir/out" >&2; bench_die "pgbench failed ($label)"; }
@@ -202,11 +203,11 @@ n3() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }  # 100000 → 100,000
   echo
   echo "### Approvals: the to-do list and approving, with $(n3 "$n_apps") applications"
   echo
-  echo "A private database (approvals_data.sql, set-based, loaded in ${LOAD_S} s): $(n3 "$n_apps") applications of 4 services with published processes (counselor; leave beyond 3 days and scholarships then the college leader), 19,800 students, $n_approvers approvers, $(n3 "$n_tasks") tasks ($(n3 "$n_pending") pending at the start, $(n3 "$n_left") after the runs), $(n3 "$n_events") timeline events. The reader is a typical counselor: $r_tasks tasks, $r_pending pending; his to-do box, first page of 20 (\`ListTasks\` = the core's SQL_LIST + SQL_COUNTS). The reference is pgbench running those two statements, read from core/store/approvals_store.c, against the same database with the same parameters (-M extended, planned per call as the core does). Approvals: \`ActOnTask\` APPROVE on distinct pending tasks (a different one each call, as the session of its assignee or his delegate), in a random order; core with $WORKERS workers. $ROUNDS interleaved rounds of ${SECONDS_PER_RUN} s; medians (first column: min–max)."
+  echo "A private database (approvals_data.sql, set-based, loaded in ${LOAD_S} s): $(n3 "$n_apps") applications of 4 services with published processes (counselor; leave beyond 3 days and scholarships then the college leader), 19,800 students, $n_approvers approvers, $(n3 "$n_tasks") tasks ($(n3 "$n_pending") pending at the start, $(n3 "$n_left") after the runs), $(n3 "$n_events") timeline events. The reader is a typical counselor: $r_tasks tasks, $r_pending pending; his to-do box, first page of 20 (\`ListTasks\` = the core's SQL_LIST_TODO + SQL_COUNTS). The reference is pgbench running those two statements, read from core/store/approvals_store.c, against the same database with the same parameters (-M prepared: prepared once per connection, as the core does). Approvals: \`ActOnTask\` APPROVE on distinct pending tasks (a different one each call, as the session of its assignee or his delegate), in a random order; core with $WORKERS workers. $ROUNDS interleaved rounds of ${SECONDS_PER_RUN} s; medians (first column: min–max)."
   echo
   echo "To-do list with $CONCURRENCY calls in flight (grpc_load) vs pgbench with $CONCURRENCY clients; CPU of the core and of PostgreSQL per call."
   echo
-  $PY "$BENCH_LIB/table.py" "$TODO_C" --labels ehall_todo,pg_todo --names "ehall ListTasks,pgbench SQL_LIST + SQL_COUNTS" \
+  $PY "$BENCH_LIB/table.py" "$TODO_C" --labels ehall_todo,pg_todo --names "ehall ListTasks,pgbench SQL_LIST_TODO + SQL_COUNTS" \
     --col calls_per_s:"calls/s" --col p50_us:"p50 µs" --col p99_us:"p99 µs" \
     --col cpu_us_per_op:"core CPU µs/call" --col pg_cpu_us_per_op:"PostgreSQL CPU µs/call" --col errors:errors \
     --ratio "ehall_todo/pg_todo::to-do calls/s ehall ÷ pgbench:calls_per_s"
@@ -214,7 +215,7 @@ n3() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }  # 100000 → 100,000
   echo "One call at a time (what one approver waits for), and the to-do list again while an approve flood of $FLOOD in flight runs."
   echo
   $PY "$BENCH_LIB/table.py" "$ONE" --labels ehall_todo_1,pg_todo_1,ehall_todo_1_flood \
-    --names "ehall ListTasks (quiet),pgbench SQL_LIST + SQL_COUNTS,ehall ListTasks under the approve flood" \
+    --names "ehall ListTasks (quiet),pgbench SQL_LIST_TODO + SQL_COUNTS,ehall ListTasks under the approve flood" \
     --col calls_per_s:"calls/s" --col p50_us:"p50 µs" --col p90_us:"p90 µs" --col p99_us:"p99 µs" --col errors:errors \
     --ratio "ehall_todo_1/pg_todo_1::to-do p50 ehall ÷ pgbench, one at a time:p50_us" \
     --ratio "ehall_todo_1_flood/ehall_todo_1:<=1.2:to-do p99 under the approve flood ÷ quiet:p99_us"

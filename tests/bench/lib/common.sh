@@ -8,7 +8,8 @@
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (1),
 # BENCH_CONCURRENCY (64), BAZEL (the bazel command, e.g. "bazel --output_base=…"),
 # BENCH_BAZEL_FLAGS (extra build flags, e.g. "--symlink_prefix=/" to leave bazel-bin alone),
-# BENCH_SUMMARY (a file that collects the markdown summary; run_all.sh sets it).
+# BENCH_SUMMARY (a file that collects the markdown summary; run_all.sh sets it),
+# BENCH_PG_STATEMENTS (N: print the N statements PostgreSQL spent most time on).
 
 set -euo pipefail
 
@@ -44,8 +45,22 @@ bench_stop_pid() { # PID
   wait "$pid" 2>/dev/null || true
 }
 
+# BENCH_PG_STATEMENTS=N: PostgreSQL loads pg_stat_statements, and the teardown prints the N
+# statements that took the most of its time (calls, total ms executing, mean ms executing,
+# total ms planning, rows), to find what a benchmark's PostgreSQL CPU goes to.
+bench_pg_top_statements() {
+  [ -n "${BENCH_PG_STATEMENTS:-}" ] && [ -n "${PG_PORT:-}" ] || return 0
+  echo "bench: PostgreSQL's top ${BENCH_PG_STATEMENTS} statements by total time" >&2
+  bench_as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U ehall -d ehall -qAtX -F ' | ' -c \
+    "SELECT calls, round(total_exec_time::numeric, 1), round(mean_exec_time::numeric, 3),
+            round(total_plan_time::numeric, 1), rows,
+            regexp_replace(left(query, 160), '\s+', ' ', 'g')
+       FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT ${BENCH_PG_STATEMENTS}" >&2 || true
+}
+
 bench_teardown() {
   local i
+  bench_pg_top_statements
   for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do bench_stop_pid "${BENCH_PIDS[$i]}"; done
   for f in "${BENCH_REDIS_PIDFILES[@]+"${BENCH_REDIS_PIDFILES[@]}"}"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
@@ -86,16 +101,18 @@ bench_build() { # TARGETS…  → sets BENCH_BIN (bazel-bin)
 
 # --- servers ----------------------------------------------------------------------------------
 bench_start_postgres() { # → PG_PORT, PG_DSN
-  local dir="$BENCH_TMP/pg"
+  local dir="$BENCH_TMP/pg" pss=""
+  [ -n "${BENCH_PG_STATEMENTS:-}" ] && pss=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"
   mkdir -p "$dir"
   [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
   PG_PORT=$(bench_free_port)
   bench_as_pg "$PG_BIN/initdb" -D "$dir/data" -U ehall --auth=trust -E UTF8 --locale=C.UTF-8 -N >/dev/null
   BENCH_PG_DATA+=("$dir/data")
   bench_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -w -l "$dir/postgres.log" \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off$pss" \
     start >/dev/null
   bench_as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U ehall -d postgres -qc "CREATE DATABASE ehall" >/dev/null
+  [ -z "$pss" ] || bench_as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U ehall -d ehall -qc "CREATE EXTENSION pg_stat_statements" >/dev/null
   PG_DSN="host=127.0.0.1 port=$PG_PORT dbname=ehall user=ehall"
 }
 

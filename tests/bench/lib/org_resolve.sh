@@ -17,11 +17,11 @@
 # database running the SAME statement the core runs for the resolution, read at run time from
 # core/store/group_store.c (SQL_GROUP_RESOLVE_PERSON, or BENCH_RESOLVE_SQL_NAME), once at
 # the same fixed rate (one connection) and once with as many connections as the core's pool
-# (pg.pool_size, 8). pgbench sends it as the core does (core/store/pg.c: PQsendQueryParams, an
-# unnamed statement parsed and planned on every call: pgbench -M extended); at the fixed rate
-# it also runs it prepared once per connection (-M prepared, plans cached), to show what
-# planning costs. The ratio ehall ÷ pgbench is what the core adds around the SQL (gRPC, the
-# session check, the other statements of a call: the group and the account looked up).
+# (pg.pool_size, 8). pgbench sends it as the core does (core/store/pg.c: prepared once per
+# connection and kept: pgbench -M prepared); at the fixed rate it also runs it unnamed, parsed
+# and planned on every call (-M extended), to show what planning costs. The ratio ehall ÷
+# pgbench is what the core adds around the SQL (gRPC, the session check, the other statements
+# of a call: the group and the account looked up).
 # Prints figures; never fails on them. Run by tests/bench/run_all.sh or on its own.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -190,7 +190,7 @@ for r in $(seq "$ROUNDS"); do
     --metadata="authorization:Bearer $TOKEN")
   echo "$line round=$r" >>"$RATE"; echo "  $line round=$r" >&2
   for g in "${GROUPS_BENCH[@]}"; do
-    if [ $((r % 2)) -eq 1 ]; then order="ehall pg pgprep"; else order="pgprep pg ehall"; fi
+    if [ $((r % 2)) -eq 1 ]; then order="ehall pg pgext"; else order="pgext pg ehall"; fi
     for side in $order; do
       if [ "$side" = ehall ]; then
         line=$(/usr/bin/python3 "$BENCH_LIB/grpc_probe.py" "$CORE_ADDR" \
@@ -199,9 +199,9 @@ for r in $(seq "$ROUNDS"); do
           --metadata="authorization:Bearer $TOKEN")
         echo "$line round=$r" >>"$RATE"; echo "  $line round=$r" >&2
       elif [ "$side" = pg ]; then
-        pgbench_round "pg_$g" "$g" "$RATE" extended -c 1 -j 1 -R "$PROBE_RATE"
+        pgbench_round "pg_$g" "$g" "$RATE" prepared -c 1 -j 1 -R "$PROBE_RATE"
       else
-        pgbench_round "pgprep_$g" "$g" "$RATE" prepared -c 1 -j 1 -R "$PROBE_RATE"
+        pgbench_round "pgext_$g" "$g" "$RATE" extended -c 1 -j 1 -R "$PROBE_RATE"
       fi
     done
   done
@@ -231,7 +231,7 @@ for r in $(seq "$ROUNDS"); do
         line="$line round=$r cpu_us_per_op=$(bench_cpu_us_per_op $((c1 - c0)) "$calls")"
         echo "$line" >>"$LOAD"; echo "  $line" | sed 's/ target=[^ ]*//; s/ method=[^ ]*//' >&2
       else
-        pgbench_round "pg_$g" "$g" "$LOAD" extended -c "$PG_POOL" -j 2
+        pgbench_round "pg_$g" "$g" "$LOAD" prepared -c "$PG_POOL" -j 2
       fi
     done
   done
@@ -243,23 +243,23 @@ done
   echo
   echo "A private database of 50,000 students in 2,000 classes (20 colleges, 100 majors; loaded set-based in ${LOAD_S} s), $n_scopes group scopes (current and ended), a few delegations active today. \`ehall.org.v1.Groups/ResolveApprovers\` as a hall admin for random students; the reference is pgbench running the core's own resolution statement (\`$RESOLVE_NAME\`, read from core/store/group_store.c) against the same database. $ROUNDS interleaved rounds of ${SECONDS_PER_RUN} s; medians."
   echo
-  echo "At a fixed $PROBE_RATE calls/s on one channel (grpc_probe.py, a random student per call, latency from the scheduled time) vs pgbench -R $PROBE_RATE (Poisson arrivals, latency also from the scheduled time) on one connection, the statement sent as the core sends it (-M extended: planned on every call) and prepared once (-M prepared: what planning costs); Health/Check with the same probe and session token is the floor of the Python client, gRPC and the session check."
+  echo "At a fixed $PROBE_RATE calls/s on one channel (grpc_probe.py, a random student per call, latency from the scheduled time) vs pgbench -R $PROBE_RATE (Poisson arrivals, latency also from the scheduled time) on one connection, the statement sent as the core sends it (-M prepared: prepared once per connection) and unnamed (-M extended: parsed and planned on every call, what planning costs); Health/Check with the same probe and session token is the floor of the Python client, gRPC and the session check."
   echo
   labels="health"; names="Health/Check (floor)"
   for g in "${GROUPS_BENCH[@]}"; do
-    labels+=",ehall_$g,pg_$g,pgprep_$g"; names+=",ehall $g,pgbench $g,pgbench prepared $g"
+    labels+=",ehall_$g,pg_$g,pgext_$g"; names+=",ehall $g,pgbench $g,pgbench planned per call $g"
   done
   ratios=()
   for g in "${GROUPS_BENCH[@]}"; do
     ratios+=(--ratio "ehall_$g/pg_$g::$g p50 ehall ÷ pgbench:p50_us"
              --ratio "ehall_$g/pg_$g::$g p99 ehall ÷ pgbench:p99_us"
-             --ratio "pg_$g/pgprep_$g::$g p50 pgbench planned per call ÷ prepared:p50_us")
+             --ratio "pgext_$g/pg_$g::$g p50 pgbench planned per call ÷ prepared:p50_us")
   done
   /usr/bin/python3 "$BENCH_LIB/table.py" "$RATE" --labels "$labels" --names "$names" \
     --col p50_us:"p50 µs" --col p90_us:"p90 µs" --col p99_us:"p99 µs" --col errors:errors \
     "${ratios[@]}"
   echo
-  echo "At concurrency: grpc_load with $CONCURRENCY calls in flight (one random student per round) vs pgbench -M extended with $PG_POOL connections (the core's pg.pool_size), a random student per transaction. Core CPU only (PostgreSQL not counted)."
+  echo "At concurrency: grpc_load with $CONCURRENCY calls in flight (one random student per round) vs pgbench -M prepared with $PG_POOL connections (the core's pg.pool_size), a random student per transaction. Core CPU only (PostgreSQL not counted)."
   echo
   labels=""; names=""; ratios=()
   for g in "${GROUPS_BENCH[@]}"; do

@@ -309,6 +309,74 @@ static void test_unreachable_and_recovery(void) {
   store_pg_pool_destroy(p1);
 }
 
+/* How many prepared statements of this session have exactly this text. */
+static int64_t prepared_count(arena_t *a, store_pg_conn_t *c, const char *sql) {
+  eh_err_t err = EH_ERR_INIT;
+  const char *p[] = {sql};
+  store_rows_t *r = store_pg_exec(
+      a, c, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", 1, p, &err);
+  CHECK(r != NULL);
+  return r ? store_rows_int64(r, 0, 0) : -1;
+}
+
+/* A connection prepares each statement once and keeps it; a bad statement fails as it would
+ * unnamed and is not kept; a table changed under a kept statement costs that call an error and
+ * the connection, never the next borrower; with preparing off nothing is kept. */
+static void test_prepared_statements(void) {
+  arena_t *a = arena_create(0);
+  store_pg_pool_t *p1 = store_pg_pool_create(dsn_for(a, schema), 1, 5000);
+  eh_err_t err = EH_ERR_INIT;
+  static const char SQL_ADD[] = "SELECT $1::int + 1";
+  static const char SQL_BAD[] = "SELECT no_such_column FROM item WHERE id = $1::int";
+  static const char SQL_ALL[] = "SELECT * FROM shape WHERE id = $1::int";
+  const char *one[] = {"41"};
+  arena_t *b = arena_create(0);
+  store_pg_conn_t *c = store_pg_acquire(b, p1, now_ms() + 10000, &err);
+  CHECK(c != NULL);
+  for (int i = 0; c && i < 3; i++) {
+    store_rows_t *r = store_pg_exec(b, c, SQL_ADD, 1, one, &err);
+    CHECK(r && store_rows_int64(r, 0, 0) == 42);
+  }
+  CHECK(c && prepared_count(b, c, SQL_ADD) == 1);
+  /* A statement built at run time is kept by its text, not its address. */
+  char *copy = arena_printf(b, "%s", SQL_ADD);
+  store_rows_t *r = c ? store_pg_exec(b, c, copy, 1, one, &err) : NULL;
+  CHECK(r && store_rows_int64(r, 0, 0) == 42);
+  CHECK(c && prepared_count(b, c, SQL_ADD) == 1);
+  eh_err_clear(&err);
+  CHECK(c && !store_pg_exec(b, c, SQL_BAD, 1, one, &err));
+  CHECK(strstr(err.detail, "sqlstate=42703") != NULL);
+  eh_err_clear(&err);
+  CHECK(c && prepared_count(b, c, SQL_BAD) == 0);
+  CHECK(c && store_pg_exec(b, c, "CREATE TABLE shape (id int, a text)", 0, NULL, &err));
+  CHECK(c && store_pg_exec(b, c, SQL_ALL, 1, one, &err));
+  CHECK(c && store_pg_exec(b, c, "ALTER TABLE shape ADD COLUMN extra int", 0, NULL, &err));
+  CHECK(c && !store_pg_exec(b, c, SQL_ALL, 1, one, &err));
+  CHECK(strstr(err.detail, "sqlstate=0A000") != NULL);
+  eh_err_clear(&err);
+  arena_destroy(b);
+  b = arena_create(0);
+  c = store_pg_acquire(b, p1, now_ms() + 10000, &err);
+  r = c ? store_pg_exec(b, c, SQL_ALL, 1, one, &err) : NULL;
+  CHECK(r != NULL && store_rows_count(r) == 0);
+  CHECK(c && prepared_count(b, c, SQL_ADD) == 0); /* a new session: the old one's are gone */
+  arena_destroy(b);
+  admin_exec(a, arena_printf(a, "DROP TABLE %s.shape", schema), 0, NULL);
+  arena_destroy(a);
+  store_pg_pool_destroy(p1);
+
+  a = arena_create(0);
+  p1 = store_pg_pool_create(dsn_for(a, schema), 1, 5000);
+  store_pg_pool_set_prepare(p1, false);
+  c = store_pg_acquire(a, p1, now_ms() + 10000, &err);
+  r = c ? store_pg_exec(a, c, SQL_ADD, 1, one, &err) : NULL;
+  CHECK(r && store_rows_int64(r, 0, 0) == 42);
+  r = c ? store_pg_exec(a, c, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &err) : NULL;
+  CHECK(r && store_rows_int64(r, 0, 0) == 0);
+  arena_destroy(a);
+  store_pg_pool_destroy(p1);
+}
+
 static bool tx_insert(arena_t *a, store_pg_conn_t *c, void *ud, eh_err_t *err) {
   const char *p[] = {ud, "1"};
   return store_pg_exec(a, c, "INSERT INTO item (name, qty) VALUES ($1, $2)", 2, p, err) != NULL;
@@ -807,6 +875,7 @@ int main(void) {
   RUN(test_pool_exhaustion);
   RUN(test_release_rolls_back_open_tx);
   RUN(test_unreachable_and_recovery);
+  RUN(test_prepared_statements);
   RUN(test_tx_commit_and_rollback);
   RUN(test_tx_deadline);
   RUN(test_tx_retry_on_serialization_failure);
