@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ struct store_pg_pool {
   int size;
   int connect_timeout_ms;
   int64_t queue_wait_ms;
-  bool prepare; /* keep prepared statements per connection (default true) */
+  atomic_bool prepare; /* keep prepared statements per connection (default true) */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   store_pg_conn_t *conns;
@@ -176,7 +177,7 @@ store_pg_pool_t *store_pg_pool_create(const char *dsn, int size, int connect_tim
   p->size = size > 0 ? size : 1;
   p->connect_timeout_ms = connect_timeout_ms > 0 ? connect_timeout_ms : 5000;
   p->queue_wait_ms = PG_DEFAULT_QUEUE_WAIT_MS;
-  p->prepare = true;
+  atomic_init(&p->prepare, true);
   p->conns = calloc((size_t)p->size, sizeof(*p->conns));
   if (p->conns == NULL)
     abort();
@@ -199,7 +200,7 @@ void store_pg_pool_set_queue_wait(store_pg_pool_t *pool, int64_t ms) {
 }
 
 void store_pg_pool_set_prepare(store_pg_pool_t *pool, bool prepare) {
-  pool->prepare = prepare;
+  atomic_store(&pool->prepare, prepare);
 }
 
 /* Forgets the connection's prepared statements (they die with its session). */
@@ -547,7 +548,7 @@ static pg_stmt_t *pg__stmt_slot(store_pg_conn_t *conn, const char *sql, uint64_t
  * (a bad statement fails here as it would unnamed). */
 static const char *pg__prepared(store_pg_conn_t *conn, const char *sql, int nparams, char *name,
                                 size_t cap, eh_err_t *err) {
-  if (!conn->pool->prepare || !pg__preparable(sql))
+  if (!atomic_load_explicit(&conn->pool->prepare, memory_order_relaxed) || !pg__preparable(sql))
     return "";
   if (conn->stmts == NULL && (conn->stmts = calloc(PG_STMT_SLOTS, sizeof(pg_stmt_t))) == NULL)
     abort();
@@ -606,6 +607,15 @@ static PGresult *pg__run(store_pg_conn_t *conn, const char *sql, int nparams,
    * the connection goes at release, and its statements with it. */
   if (r == NULL && *name && strstr(err->detail, "sqlstate=0A000") != NULL)
     conn->broken = true;
+  /* "prepared statement … does not exist": something between us and PostgreSQL (a pooler in
+   * transaction mode that does not keep them) lost it. This call fails; every later one is sent
+   * unnamed, on every connection of the pool. */
+  if (r == NULL && *name && strstr(err->detail, "sqlstate=26000") != NULL) {
+    conn->broken = true;
+    if (atomic_exchange(&conn->pool->prepare, false))
+      LOG_WARN(PG_MODULE, "prepared statements do not survive on these connections (a pooler in "
+                          "transaction mode?): every statement is sent unnamed from now on");
+  }
   return r;
 }
 

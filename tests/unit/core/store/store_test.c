@@ -365,6 +365,27 @@ static void test_prepared_statements(void) {
   arena_destroy(a);
   store_pg_pool_destroy(p1);
 
+  /* A prepared statement that vanished (what a pooler in transaction mode that does not keep
+   * them does) fails that call; the pool then sends everything unnamed, on a new session. */
+  a = arena_create(0);
+  p1 = store_pg_pool_create(dsn_for(a, schema), 1, 5000);
+  b = arena_create(0);
+  c = store_pg_acquire(b, p1, now_ms() + 10000, &err);
+  CHECK(c && store_pg_exec(b, c, SQL_ADD, 1, one, &err));
+  CHECK(c && store_pg_exec(b, c, "DEALLOCATE ALL", 0, NULL, &err));
+  CHECK(c && !store_pg_exec(b, c, SQL_ADD, 1, one, &err));
+  CHECK(strstr(err.detail, "sqlstate=26000") != NULL);
+  eh_err_clear(&err);
+  arena_destroy(b);
+  b = arena_create(0);
+  c = store_pg_acquire(b, p1, now_ms() + 10000, &err);
+  r = c ? store_pg_exec(b, c, SQL_ADD, 1, one, &err) : NULL;
+  CHECK(r && store_rows_int64(r, 0, 0) == 42);
+  CHECK(c && prepared_count(b, c, SQL_ADD) == 0);
+  arena_destroy(b);
+  arena_destroy(a);
+  store_pg_pool_destroy(p1);
+
   a = arena_create(0);
   p1 = store_pg_pool_create(dsn_for(a, schema), 1, 5000);
   store_pg_pool_set_prepare(p1, false);
