@@ -48,6 +48,7 @@ const PAGES = [
   'pages/booking/mine',
   'pages/booking/staff',
   'pages/booking/manage',
+  'pages/booking/calendar',
   'pages/apply/form',
   'pages/apply/mine',
   'pages/apply/detail',

@@ -37,6 +37,13 @@ export function weekdayOf(day) {
   return '周' + WEEKDAYS[new Date(Date.UTC(p[0], p[1] - 1, p[2])).getUTCDay()]
 }
 
+// 1 (Monday) … 7 (Sunday), as BookingTemplate.weekday counts; 0 when it is not a day.
+export function isoWeekdayOf(day) {
+  const p = dayParts(day)
+  if (!p) return 0
+  return new Date(Date.UTC(p[0], p[1] - 1, p[2])).getUTCDay() || 7
+}
+
 // The day n days after day (n may be negative).
 export function addDays(day, n) {
   const p = dayParts(day)
@@ -330,11 +337,32 @@ export async function listServiceSlots(serviceCode, { fromDay = '', toDay = '' }
   }
 }
 
+// ---- BookingAdmin: the hall's calendar (节假日与调休) -------------------------------------------------
+
+export const PAGE_BOOKING_CALENDAR = '/pages/booking/calendar'
+
+const normHoliday = (d) => ({ day: str(d && d.day), workday: !!(d && d.workday === true), name: str(d && d.name) })
+
 // The hall's holiday calendar: [{ day, workday, name }] (workday: a weekend day worked, 调休).
 export async function listHolidays({ fromDay = '', toDay = '' } = {}) {
   const data = {}
   if (fromDay) data.fromDay = fromDay
   if (toDay) data.toDay = toDay
   const r = (await apiRequest({ method: 'GET', path: '/api/v1/admin/calendar', data })) || {}
-  return list(r.days).map((d) => ({ day: str(d && d.day), workday: !!(d && d.workday === true), name: str(d && d.name) }))
+  return list(r.days).map(normHoliday)
+}
+
+// Puts day in the calendar (hall admins only): workday false a holiday, true a weekend day
+// worked (调休上班). Field errors come back on "day" and "name"; others refuse with a message.
+export async function saveHoliday(day, { workday, name }) {
+  return normHoliday(await apiRequest({
+    method: 'PUT',
+    path: `/api/v1/admin/calendar/${enc(day)}`,
+    data: { workday: !!workday, name: str(name) },
+  }))
+}
+
+// Takes day out of the calendar: an ordinary day again (Mon–Fri work, Sat/Sun off).
+export async function removeHoliday(day) {
+  return normHoliday(await apiRequest({ method: 'PUT', path: `/api/v1/admin/calendar/${enc(day)}`, data: { remove: true } }))
 }
