@@ -33,6 +33,8 @@ const cfg_entry_t core_config_table[] = {
     {"write_nice", CFG_INT, F(write_nice), 0, 19, "10",
      "nice value of those threads, so reads come first when both want the CPU (0: as the rest)",
      0},
+    {"write_share", CFG_INT, F(write_share), 1, 100, "50",
+     "percent of the time those threads may run writes while workers answer calls (100: all)", 0},
     {"migrations.dir", CFG_STRING, F(migrations_dir), 0, 1024, "migrations",
      "directory of NNNN_verb_noun.sql migrations", 0},
     {"log.level", CFG_STRING, F(log_level), 0, 16, "info", "debug, info, warn or error", 0},

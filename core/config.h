@@ -30,6 +30,7 @@ struct core_config {
   long write_workers; /* threads of the write lane (RPC_METHOD_WRITE_LANE: approvals' actions) */
   long write_queue;   /* such writes that may wait for one before RESOURCE_EXHAUSTED */
   long write_nice;    /* their nice value: reads first when both want the CPU */
+  long write_share;   /* percent of the time they may run while workers answer calls */
   char *migrations_dir;
   char *log_level;
   bool log_json;

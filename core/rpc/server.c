@@ -12,7 +12,9 @@
  * so cheap calls never queue behind logins. A full slow lane answers RESOURCE_EXHAUSTED.
  * Writes of several statements that come in floods (approvals' actions: RPC_METHOD_WRITE_LANE)
  * run the same way on the write lane's few threads (config write_workers), so a flood of them
- * holds neither every worker nor every database connection, and reads keep their latency.
+ * holds neither every worker nor every database connection, and reads keep their latency: the
+ * lane runs at a lower priority (write_nice) and, while workers are answering calls, takes at
+ * most write_share percent of the time (it rests after each call in proportion to it).
  * A call's batches may then start on a slow-lane thread; its completions still arrive on its
  * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
@@ -62,6 +64,8 @@ extern const size_t ehall_descriptor_set_len;
 
 #define RPC_MAX_MESSAGE (1 << 20)
 #define RPC_POLL_MS 200
+/* The longest rest a lane takes after one call to keep to its share (config write_share). */
+#define RPC_LANE_REST_MAX_MS 100
 #define RPC_MAX_METADATA 64
 /* Requests posted per method at shutdown to match calls still waiting for a worker. */
 #define RPC_DRAIN_REQUESTS 256
@@ -135,7 +139,9 @@ typedef struct rpc_slow_lane {
   int cap, head, len;
   pthread_t *threads;
   int nthreads;
-  int nice; /* the threads' nice value (Linux: per thread); 0 keeps the process's */
+  int nice;  /* the threads' nice value (Linux: per thread); 0 keeps the process's */
+  int share; /* percent of the time a thread may run calls while workers run some; 100: all */
+  atomic_int *busy; /* the server's on_workers */
   bool stop;
 } rpc_slow_lane_t;
 
@@ -152,7 +158,8 @@ struct rpc_server {
   bool started;
   atomic_bool draining; /* SIGTERM seen: health says NOT_SERVING, watches end, calls still served */
   atomic_int active;    /* calls matched and not finished yet */
-  atomic_bool stopping; /* no more requests are posted: grpc_server_shutdown_and_notify follows */
+  atomic_int on_workers; /* unary calls running on a worker right now (the lanes' not counted) */
+  atomic_bool stopping;  /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
   rpc_sweeper_t *sweeper; /* deletes expired idempotency keys */
   rpc_slow_lane_t slow, writes;
@@ -549,7 +556,16 @@ static void *rpc__slow_main(void *arg) {
                  "the server is shutting down; retry shortly");
       rpc__refuse(c, rpc_methods[c->method].name, &err);
     } else {
+      int64_t t0 = call_now_ms();
       rpc__unary(c);
+      /* While the workers answer calls, the lane runs at most `share` percent of the time: a
+       * flood of writes queues here and never takes the CPU and PostgreSQL from the reads. */
+      if (l->share < 100 && atomic_load_explicit(l->busy, memory_order_relaxed) > 0) {
+        int64_t rest = (call_now_ms() - t0 + 1) * (100 - l->share) / l->share;
+        rest = rest > RPC_LANE_REST_MAX_MS ? RPC_LANE_REST_MAX_MS : rest;
+        struct timespec ts = {.tv_sec = rest / 1000, .tv_nsec = (rest % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+      }
     }
     pthread_mutex_lock(&l->mu);
   }
@@ -557,9 +573,12 @@ static void *rpc__slow_main(void *arg) {
   return NULL;
 }
 
-static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap, int nice) {
+static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap, int nice,
+                            int share, atomic_int *busy) {
   l->name = name;
   l->nice = nice;
+  l->share = share;
+  l->busy = busy;
   pthread_mutex_init(&l->mu, NULL);
   pthread_cond_init(&l->cv, NULL);
   l->cap = cap;
@@ -764,7 +783,9 @@ static void rpc__dispatch(rpc_worker_t *w, rpc_tag_t *tag, bool success) {
         rpc__post_registered(w, m);
         break;
       }
+      atomic_fetch_add_explicit(&w->s->on_workers, 1, memory_order_relaxed);
       rpc__unary(c);
+      atomic_fetch_sub_explicit(&w->s->on_workers, 1, memory_order_relaxed);
       rpc__post_registered(w, m); /* only now: see the file comment */
       break;
     case RPC_KIND_HEALTH_WATCH:
@@ -991,9 +1012,10 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 }
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
-  if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue, 0) ||
+  if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue, 0, 100,
+                       &s->on_workers) ||
       !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue,
-                       (int)s->cfg->write_nice))
+                       (int)s->cfg->write_nice, (int)s->cfg->write_share, &s->on_workers))
     return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);
