@@ -44,12 +44,12 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "core/common/absl_shim.h"
 #include "core/common/arena.h"
 #include "core/common/call.h"
 #include "core/common/log.h"
 #include "core/config.h"
 #include "core/identity/identity.h"
-#include "core/rpc/absl_shim.h"
 #include "core/rpc/errors.h"
 #include "core/rpc/gates.h"
 #include "core/rpc/health.h"
@@ -956,7 +956,7 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
     return NULL;
   }
 
-  rpc_absl_deadlock_detection_off();
+  absl_shim_deadlock_detection_off();
   grpc_init();
   grpc_arg args[4];
   memset(args, 0, sizeof(args));

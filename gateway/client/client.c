@@ -31,6 +31,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 
+#include "core/common/absl_shim.h"
 #include "core/common/log.h"
 #include "grpc/health/v1/health.pb-c.h"
 
@@ -388,6 +389,7 @@ client_pool_t *client_pool_create(const char *target, int nchannels, size_t max_
                                   eh_err_t *err) {
   if (nchannels < 1)
     nchannels = 1;
+  absl_shim_deadlock_detection_off(); /* before grpc_init, as in the core */
   grpc_init();
   client_pool_t *p = client__xcalloc(1, sizeof(*p));
   p->nchannels = nchannels;

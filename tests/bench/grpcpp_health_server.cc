@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // As ehall-core does at start-up (core/rpc/absl_shim.h): Debian's Abseil tracks lock order
+  // As ehall-core does at start-up (core/common/absl_shim.h): Debian's Abseil tracks lock order
   // on every absl::Mutex lock unless told not to; both servers run without it, for fairness.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
