@@ -74,6 +74,12 @@ typedef struct call {
    * the gateway may then answer the same anonymous GET from its response cache for that many
    * seconds, or until the area announces a change (core/catalog/catalog.h). */
   int32_t cache_public_max_age_s;
+  /* Set (> 0) by a handler whose refusal (an error it returns) is the same for every caller who
+   * sends this same request, and stays true for that many milliseconds (a slot that is full):
+   * core/rpc sends it with the error as initial metadata x-ehall-shared-refusal-ms, and the
+   * gateway may repeat the refusal to the next signed-in callers of that request for that long
+   * without calling the core. Only ever for "no": it never lets anything happen. */
+  int32_t shared_refusal_ms;
   struct store_pg_pool *pg;
   struct store_redis_pool *redis;
   const struct core_config *cfg;

@@ -21,6 +21,10 @@
 #include "google/api/httpbody.pb-c.h"
 
 #define SLOT_RANGE_DAYS_MAX 92
+/* How long the gateway may repeat "this slot is full" to anyone else asking for the same slot
+ * without asking again (call_t.shared_refusal_ms): a seat freed meanwhile goes to the waitlist
+ * first anyway, and a second later the core answers again. */
+#define FULL_REFUSAL_SHARED_MS 1000
 
 static bool bookable_service(call_t *call, const char *code, catalog_service_ref_t *svc,
                              eh_err_t *err) {
@@ -165,6 +169,7 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   int ticket = store_booking_ticket_take(a, call->redis, c.service_id, c.slot_id, &rerr);
   if (ticket == 0) {
     booking_refusal_err(BOOKING_FULL, &none, err);
+    call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
     return;
   }
   if (!forms__claim_now(call, c.slot_id, c.service_id, &c.booking, &c.remaining, &c.facts, err)) {
@@ -179,6 +184,8 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
     else if (ticket == 1)
       store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
     booking_refusal_err(why, &c.facts.rules, err);
+    if (why == BOOKING_FULL)
+      call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
     return;
   }
   if (ticket != 1)

@@ -392,6 +392,13 @@ static void rpc__cache_metadata(rpc_ctx_t *c, const call_t *call) {
   c->initial[c->n_initial++].value = grpc_slice_from_copied_string(age);
 }
 
+static void rpc__shared_refusal_metadata(rpc_ctx_t *c, const call_t *call) {
+  char ms[24];
+  snprintf(ms, sizeof(ms), "%d", (int)call->shared_refusal_ms);
+  c->initial[c->n_initial].key = grpc_slice_from_static_string("x-ehall-shared-refusal-ms");
+  c->initial[c->n_initial++].value = grpc_slice_from_copied_string(ms);
+}
+
 static void rpc__unary(rpc_ctx_t *c) {
   struct rpc_server *s = c->w->s;
   const rpc_method_t *m = &rpc_methods[c->method];
@@ -471,6 +478,8 @@ static void rpc__unary(rpc_ctx_t *c) {
     rpc_error_reply_t er;
     rpc_error_reply_build(a, &err, call.language, &er);
     rpc_gate_idem_finish(&call, &idem, &err, er.grpc_code, er.details, er.details_len);
+    if (call.shared_refusal_ms > 0)
+      rpc__shared_refusal_metadata(c, &call);
     code = rpc__prepare_error(c, &er);
   }
   rpc__finish(c, code);

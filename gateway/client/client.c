@@ -125,6 +125,17 @@ static client_result_t *client__result_new(int code, const char *msg, size_t msg
   return r;
 }
 
+/* A positive integer metadata value of at most max; 0 when absent, malformed or out of range. */
+static int client__md_int(grpc_slice v, long max) {
+  char buf[12] = "";
+  size_t n = GRPC_SLICE_LENGTH(v);
+  if (n == 0 || n >= sizeof(buf))
+    return 0;
+  memcpy(buf, GRPC_SLICE_START_PTR(v), n);
+  long x = strtol(buf, NULL, 10);
+  return x > 0 && x <= max ? (int)x : 0;
+}
+
 static void client__finish(client_pool_t *p, client_call_t *c, bool ok) {
   client_result_t *r;
   if (!ok) {
@@ -147,13 +158,11 @@ static void client__finish(client_pool_t *p, client_call_t *c, bool ok) {
       const grpc_metadata *m = &c->initial_md.metadata[i];
       char **slot = NULL;
       if (grpc_slice_str_cmp(m->key, "x-ehall-cache-max-age") == 0) {
-        char age[12] = "";
-        size_t n = GRPC_SLICE_LENGTH(m->value);
-        if (n > 0 && n < sizeof(age)) {
-          memcpy(age, GRPC_SLICE_START_PTR(m->value), n);
-          long v = strtol(age, NULL, 10);
-          r->cache_max_age_s = v > 0 && v <= 86400 ? (int)v : 0;
-        }
+        r->cache_max_age_s = client__md_int(m->value, 86400);
+        continue;
+      }
+      if (grpc_slice_str_cmp(m->key, "x-ehall-shared-refusal-ms") == 0) {
+        r->shared_refusal_ms = client__md_int(m->value, 60000);
         continue;
       }
       if (grpc_slice_str_cmp(m->key, "x-ehall-set-session") == 0)

@@ -42,6 +42,9 @@ typedef struct client_result {
   /* x-ehall-cache-max-age: the answer is the same for every anonymous caller and may be served
    * again for this many seconds (0: absent). */
   int cache_max_age_s;
+  /* x-ehall-shared-refusal-ms: the error is the same for every caller of the same request and
+   * may be repeated for this many milliseconds (0: absent; at most 60,000). */
+  int shared_refusal_ms;
 } client_result_t;
 
 /* Runs on the client's completion-queue thread: hand the result to another thread quickly. */

@@ -1,7 +1,8 @@
 /*
  * cache.h — the gateway's response cache for answers that are the same for every anonymous
- * caller (the core marks them with x-ehall-cache-max-age: public catalogue reads). Pure: no
- * h2o, no gRPC; thread-safe (one lock).
+ * caller (the core marks them with x-ehall-cache-max-age: public catalogue reads) and for
+ * refusals that are the same for every caller of a request (x-ehall-shared-refusal-ms: a full
+ * slot; proxy.c keys them apart). Pure: no h2o, no gRPC; thread-safe (one lock).
  *
  * Never serves what may be stale: an entry lives at most its max age and only within the
  * "epoch" it was stored in; the epoch moves on every invalidation message (any replica's

@@ -102,6 +102,11 @@ typedef struct http_req {
    * language), in the arena; NULL otherwise. */
   const char *cache_key;
   size_t cache_key_len;
+  /* A signed-in caller's request whose refusal the core may mark as shared (the same for every
+   * caller, x-ehall-shared-refusal-ms): its key (method, path, language and body), in the
+   * arena; NULL otherwise. */
+  const char *refusal_key;
+  size_t refusal_key_len;
 } http_req_t;
 
 /* The loop thread's own http_thread_t (NULL on other threads). */

@@ -196,6 +196,90 @@ static void http__send_http_body(http_req_t *hr, const Google__Api__HttpBody *b)
   http__send(hr, 200, ct, (const char *)b->data.data, b->data.len);
 }
 
+/* ---- shared refusals --------------------------------------------------------------------
+ * A refusal the core marked as the same for every caller of the same request (a full slot:
+ * x-ehall-shared-refusal-ms) is kept in the response cache under the request's refusal key for
+ * that long, and repeated to the next signed-in callers of that request without calling the
+ * core. Stored as "<grpc code> <message length>\n", the status message, then the core's
+ * google.rpc.Status as it sent it, so a repeat is built exactly as the first answer was. */
+
+#define HTTP_REFUSAL_BODY_MAX 1024 /* a longer body is never a key */
+
+static void http__refusal_put(http_req_t *hr, const client_result_t *res) {
+  size_t ml = strlen(res->message);
+  char *head = arena_printf(hr->arena, "%d %zu\n", res->code, ml);
+  size_t hl = strlen(head), n = hl + ml + res->details_len;
+  char *v = arena_alloc(hr->arena, n);
+  memcpy(v, head, hl);
+  memcpy(v + hl, res->message, ml);
+  memcpy(v + hl + ml, res->details_bin, res->details_len);
+  if (http_cache_put(hr->t->srv->cfg.cache, hr->refusal_key, hr->refusal_key_len, v, n,
+                     call_now_ms() + res->shared_refusal_ms))
+    http__header(hr->req, "x-cache", "MISS");
+}
+
+/* A signed-in caller's request other than GET: answered with a shared refusal stored a moment
+ * ago for the same request, if any; otherwise its key is kept so http__finish_api can store
+ * one. True when answered. The caller's credential is not checked here (the core checks it on
+ * every call that reaches it): a repeated refusal only ever says no. A request carrying
+ * Cache-Control: no-cache always goes to the core. */
+static bool http__refused(http_req_t *hr) {
+  h2o_req_t *req = hr->req;
+  http_cache_t *cache = hr->t->srv->cfg.cache;
+  h2o_iovec_t cc = http__req_header(req, H2O_STRLIT("cache-control"));
+  if (cache == NULL || h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+      req->entity.len > HTTP_REFUSAL_BODY_MAX ||
+      (hr->cookie_bearer == NULL &&
+       http__req_header(req, H2O_STRLIT("authorization")).base == NULL))
+    return false;
+  /* Cache-Control: no-cache (a press re-sent with the same Idempotency-Key after its answer
+   * was lost): the core answers, so a replay gets its first answer. */
+  if (cc.base != NULL && h2o_strstr(cc.base, cc.len, H2O_STRLIT("no-cache")) != SIZE_MAX)
+    return false;
+  h2o_iovec_t lang = http__req_header(req, H2O_STRLIT("accept-language"));
+  if (lang.len > 64)
+    lang.len = 64;
+  char *key =
+      arena_printf(hr->arena, "refusal\n%.*s\n%.*s\n%.*s\n", (int)req->method.len, req->method.base,
+                   (int)req->path.len, req->path.base, (int)lang.len, lang.base ? lang.base : "");
+  size_t kl = strlen(key);
+  if (req->entity.len > 0) {
+    char *k = arena_alloc(hr->arena, kl + req->entity.len);
+    memcpy(k, key, kl);
+    memcpy(k + kl, req->entity.base, req->entity.len);
+    key = k;
+    kl += req->entity.len;
+  }
+  char *v;
+  size_t n;
+  if (http_cache_get(cache, hr->arena, key, kl, call_now_ms(), &v, &n)) {
+    /* "<code> <message length>\n" <message> <google.rpc.Status> (http__refusal_put) */
+    const char *nl = memchr(v, '\n', n < 32 ? n : 32);
+    char head[32];
+    int code = 0;
+    size_t ml = 0, used = nl ? (size_t)(nl - v) + 1 : 0;
+    if (nl != NULL) {
+      memcpy(head, v, used - 1);
+      head[used - 1] = '\0';
+    }
+    if (nl != NULL && sscanf(head, "%d %zu", &code, &ml) == 2 && code > 0 && used + ml <= n) {
+      ProtobufCAllocator al = arena_pb_allocator(hr->arena);
+      Google__Rpc__Status *st =
+          google__rpc__status__unpack(&al, n - used - ml, (const uint8_t *)v + used + ml);
+      if (st != NULL) {
+        st->code = code;
+        st->message = arena_strndup(hr->arena, v + used, ml);
+        http__header(req, "x-cache", "HIT");
+        http__send_status(hr, http_status_from_grpc(code), st);
+        return true;
+      }
+    }
+  }
+  hr->refusal_key = key;
+  hr->refusal_key_len = kl;
+  return false;
+}
+
 static void http__finish_api(http_req_t *hr, const route_method_t *route, client_result_t *res) {
   http_server_t *s = hr->t->srv;
   const transcode_schema_t *schema = http_schema_get(s->schema);
@@ -225,6 +309,8 @@ static void http__finish_api(http_req_t *hr, const route_method_t *route, client
     }
     st->code = res->code; /* the status line is authoritative */
     st->message = arena_strdup(hr->arena, res->message);
+    if (hr->refusal_key != NULL && res->shared_refusal_ms > 0)
+      http__refusal_put(hr, res);
     http__send_status(hr, http_status_from_grpc(res->code), st);
     return;
   }
@@ -364,7 +450,7 @@ void http__api(http_req_t *hr) {
   hr->label = HTTP_LABEL_ROUTES + routes_index(s->routes, route);
   if (!http__session_from_cookie(hr))
     return;
-  if (http__cached(hr))
+  if (http__cached(hr) || http__refused(hr))
     return;
   eh_err_t err = EH_ERR_INIT;
   ProtobufCMessage *msg = NULL;

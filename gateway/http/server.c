@@ -234,7 +234,7 @@ static int http__on_req(h2o_handler_t *self, h2o_req_t *req) {
     http__header(req, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     http__header(req, "access-control-allow-headers",
                  "authorization, content-type, x-request-id, idempotency-key, accept-language, "
-                 "x-csrf-token");
+                 "x-csrf-token, cache-control");
     http__header(req, "access-control-max-age", "600");
     http__send(hr, 204, NULL, "", 0);
     goto out;

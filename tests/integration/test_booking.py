@@ -3,7 +3,8 @@ book, sold out (from PostgreSQL and from the Redis tickets), the waitlist promot
 cancellation and by a larger capacity, per-person limits, reschedule (a full target leaves
 the old booking), cut-offs, slots generated from weekly templates around holidays and closed
 days, resize never below what is booked, closing, check-in, the .ics file, idempotent booking,
-bad input naming its fields with nothing saved, and who may see and change what.
+bad input naming its fields with nothing saved, who may see and change what, and the gateway
+repeating a full slot's refusal (and nothing else) to other people for a second.
 """
 import json
 import unittest
@@ -422,6 +423,55 @@ class BookingTest(Refusals, unittest.TestCase):
         st, _, _ = harness.http("GET", f"{gw}/api/v1/me/bookings/{booking['id']}/calendar.ics",
                                 headers=hb)
         self.assertEqual(st, 404)
+
+    def test_gateway_repeats_a_full_slot_to_others_and_nothing_else(self):
+        c = self.c
+        code = c.bookable(max_active=1)
+        full = c.slot(code, capacity=1)
+        other = c.slot(code, start="11:00", end="11:30", capacity=5)
+        _, a = self.student()
+        _, b = self.student()
+        _, d = self.student()
+        gw = harness.env("EHALL_TEST_GATEWAY_URL")
+
+        def book(slot, md, extra=None):
+            h = {"content-type": "application/json"}
+            if md is not None:
+                h["authorization"] = md[0][1]
+            h.update(extra or {})
+            return harness.http("POST", f"{gw}/api/v1/services/{code}/slots/{slot.id}:book",
+                                "{}", h)
+
+        st, h, body = book(full, a)
+        self.assertEqual(st, 200, body)
+        self.assertIsNone(h.get("x-cache"))
+        # The core says full and marks it as the same for everyone: the gateway keeps it ...
+        st, h_first, first = book(full, b)
+        self.assertEqual((st, h_first.get("x-cache")), (429, "MISS"), first)
+        self.assertIn("已约满", json.loads(first)["message"])
+        # ... and repeats it to the next person asking for that slot, byte for byte.
+        st, h, again = book(full, d)
+        self.assertEqual((st, h.get("x-cache")), (429, "HIT"), again)
+        self.assertEqual(json.loads(again), json.loads(first))
+        self.assertEqual(h.get("retry-after"), h_first.get("retry-after"))
+        # A press re-sent after its answer was lost (Cache-Control: no-cache) asks the core.
+        st, h, body = book(full, d, {"cache-control": "no-cache", "idempotency-key": "re-sent-1"})
+        self.assertEqual((st, h.get("x-cache")), (429, None), body)
+        self.assertIn("已约满", json.loads(body)["message"])
+        # Nobody signed in: the core answers (sign in first), never the repeat.
+        st, h, body = book(full, None)
+        self.assertEqual(st, 401, body)
+        self.assertIsNone(h.get("x-cache"))
+        # Another slot is another request; a refusal of the person (his limit) is never shared.
+        st, h, body = book(other, a)
+        self.assertEqual((st, h.get("x-cache")), (429, None), body)
+        self.assertIn("quota", body.decode())
+        st, h, body = book(other, b)
+        self.assertEqual(st, 200, body)
+        # The repeat lasts a second: then the core answers again (and still says full).
+        self.assertTrue(harness.wait_for(lambda: book(full, d)[1].get("x-cache") != "HIT",
+                                         timeout=5))
+        self.assertEqual(c.slot_row(full.id)[1], "1")
 
 
 if __name__ == "__main__":

@@ -172,13 +172,18 @@ export async function listSlots(serviceCode, { fromDay = '', toDay = '' } = {}) 
   }
 }
 
-// One seat; key makes a retried press answer the first booking instead of a second one.
-export async function bookSlot(serviceCode, slotId, key = newUuid()) {
+// One seat; key makes a retried press answer the first booking instead of a second one. A press
+// re-sent with the same key (resend: its first answer was lost) asks with Cache-Control:
+// no-cache, so the gateway never repeats another person's "full" for it and the first answer
+// comes back.
+export async function bookSlot(serviceCode, slotId, key = newUuid(), { resend = false } = {}) {
+  const headers = { 'idempotency-key': key }
+  if (resend) headers['cache-control'] = 'no-cache'
   return normBooking(await apiRequest({
     method: 'POST',
     path: `/api/v1/services/${enc(serviceCode)}/slots/${enc(slotId)}:book`,
     data: {},
-    headers: { 'idempotency-key': key },
+    headers,
   }))
 }
 
