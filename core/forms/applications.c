@@ -209,24 +209,32 @@ static form_values_t *locked_values(arena_t *a, const form_def_t *f, const form_
   return v;
 }
 
-/* Checks values and that every attachment they name is his file of this service. */
+/* Checks values and that every attachment they name is his file of this service and, in a
+ * submission (complete), of a type its field accepts (every such file at its path). */
 static bool values_ok(call_t *call, store_pg_conn_t *conn, int64_t service_id, const form_def_t *f,
                       const form_values_t *data, bool complete, const form_values_t *locked,
                       form_values_t **clean, eh_err_t *err) {
-  const char **files;
+  form_file_t *files;
   size_t n_files;
   if (!form_values_check(call->arena, f, data, complete, locked, clean, &files, &n_files, err))
     return false;
   if (n_files == 0)
     return true;
-  int owned = 0;
-  if (!store_forms_files_owned(call->arena, conn, call->principal.account_id, service_id, files,
-                               n_files, &owned, err))
+  const char **ids = arena_alloc(call->arena, n_files * sizeof *ids), **types;
+  for (size_t i = 0; i < n_files; i++)
+    ids[i] = files[i].id;
+  if (!store_forms_files_types(call->arena, conn, call->principal.account_id, service_id, ids,
+                               n_files, &types, err))
     return false;
-  if ((size_t)owned != n_files)
-    return eh_err_set(err, EH_INVALID, "data", "附件不存在或已失效，请重新上传",
-                      "an attachment is unknown or not yours; upload it again");
-  return true;
+  for (size_t i = 0; i < n_files; i++)
+    if (types[i] == NULL)
+      return eh_err_set(err, EH_INVALID, "data", "附件不存在或已失效，请重新上传",
+                        "an attachment is unknown or not yours; upload it again");
+  for (size_t i = 0; complete && i < n_files; i++)
+    if (!form_file_type_ok(files[i].field, types[i]))
+      eh_err_set(err, EH_INVALID, files[i].path, "此处不接受该类型的文件（%s）",
+                 "this field does not take files of this type (%s)", types[i]);
+  return eh_ok(err);
 }
 
 /* --- replies ---------------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/common/text.h"
 #include "core/forms/booking_rules.h"
@@ -390,7 +391,7 @@ typedef struct {
   arena_t *a;
   bool complete;
   const form_values_t *locked;
-  const char **files;
+  form_file_t *files;
   size_t n_files, cap_files;
   eh_err_t *err;
 } vctx_t;
@@ -406,16 +407,33 @@ static bool want(vctx_t *c, const char *path, const char *zh, const char *en) {
   return bad(c->err, path, zh, en);
 }
 
-static void file_add(vctx_t *c, const char *id) {
+static void file_add(vctx_t *c, const char *id, const char *path, const form_field_t *x) {
   if (c->n_files == c->cap_files) {
     size_t cap = c->cap_files ? c->cap_files * 2 : 8;
-    const char **n = arena_alloc(c->a, cap * sizeof *n);
+    form_file_t *n = arena_alloc(c->a, cap * sizeof *n);
     if (c->n_files)
       memcpy(n, c->files, c->n_files * sizeof *n);
     c->files = n;
     c->cap_files = cap;
   }
-  c->files[c->n_files++] = id;
+  c->files[c->n_files++] = (form_file_t){.id = id, .path = path, .field = x};
+}
+
+bool form_file_type_ok(const form_field_t *x, const char *content_type) {
+  if (x->n_accept == 0)
+    return true;
+  size_t tl = strcspn(content_type, "; \t");
+  for (size_t i = 0; i < x->n_accept; i++) {
+    const char *want = x->accept[i];
+    size_t wl = strlen(want);
+    if (wl >= 2 && strcmp(want + wl - 2, "/*") == 0) {
+      if (tl > wl - 1 && strncasecmp(content_type, want, wl - 1) == 0)
+        return true; /* "image/" + "*": "image/" and a subtype */
+    } else if (tl == wl && strncasecmp(content_type, want, wl) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 static bool check_text(vctx_t *c, const form_field_t *x, const char *path, const char *s) {
@@ -564,7 +582,7 @@ static bool check_value(vctx_t *c, const form_field_t *x, const char *path, cons
       const value_t *e = l->values[i];
       if (KIND(e) != K_STR || e->string_value[0] == '\0' || strlen(e->string_value) > 20)
         return want(c, arena_printf(c->a, "%s[%zu]", path, i), "附件无效", "not an attachment id");
-      file_add(c, e->string_value);
+      file_add(c, e->string_value, arena_printf(c->a, "%s[%zu]", path, i), x);
     }
     return true;
   }
@@ -576,7 +594,7 @@ static bool check_value(vctx_t *c, const form_field_t *x, const char *path, cons
 }
 
 bool form_values_check(arena_t *a, const form_def_t *f, const form_values_t *data, bool complete,
-                       const form_values_t *locked, form_values_t **clean, const char ***files,
+                       const form_values_t *locked, form_values_t **clean, form_file_t **files,
                        size_t *n_files, eh_err_t *err) {
   vctx_t c = {.a = a, .complete = complete, .locked = locked, .err = err};
   bool ok = true;

@@ -35,12 +35,22 @@ bool form_definition_check(arena_t *a, const form_def_t *f, eh_err_t *err);
  * field's value is dropped), in f's order. complete false (a draft): shape only — no unknown
  * key, each value of its field's type, sizes within the limits; complete true (a submission):
  * also required fields, lengths, bounds, patterns, options, phone, email, ID number, dates.
- * locked: the values locked fields must keep (NULL: none). *files: the attachment ids the
- * values name (for the caller to check they are the applicant's). Errors at "data.<key>",
- * "data.<table>[<row>].<column>". */
+ * locked: the values locked fields must keep (NULL: none). *files: the attachments the
+ * values name, each with its path and field (for the caller to check they are the applicant's
+ * and of a type the field accepts). Errors at "data.<key>", "data.<table>[<row>].<column>". */
+typedef struct form_file {
+  const char *id;
+  const char *path; /* "data.proof[1]" */
+  const form_field_t *field;
+} form_file_t;
 bool form_values_check(arena_t *a, const form_def_t *f, const form_values_t *data, bool complete,
-                       const form_values_t *locked, form_values_t **clean, const char ***files,
+                       const form_values_t *locked, form_values_t **clean, form_file_t **files,
                        size_t *n_files, eh_err_t *err);
+
+/* Whether a file of this content type may go in field x: its accept list ("application/pdf",
+ * "image/" followed by "*"), compared without case and parameters ("; charset=…"); an empty list
+ * takes any. */
+bool form_file_type_ok(const form_field_t *x, const char *content_type);
 
 /* Whether field i of f is shown for these values (its condition, and its condition's). */
 bool form_field_visible(const form_def_t *f, size_t i, const form_values_t *data);

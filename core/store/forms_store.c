@@ -121,8 +121,8 @@ static const char SQL_FILE_DAY[] =
 static const char SQL_FILE_GET[] =
     "SELECT id, account_id, service_id, name, content_type, sha256, size, encode(data, 'hex')"
     " FROM application_files WHERE id = $1::bigint AND account_id = $2::bigint";
-static const char SQL_FILES_OWNED[] =
-    "SELECT count(DISTINCT id) FROM application_files WHERE account_id = $1::bigint"
+static const char SQL_FILES_TYPES[] =
+    "SELECT id::text, content_type FROM application_files WHERE account_id = $1::bigint"
     " AND service_id = $2::bigint AND id::text = ANY ($3::text[])";
 
 static const char *i64(arena_t *a, int64_t v) {
@@ -421,13 +421,17 @@ bool store_forms_file_get(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t
   return true;
 }
 
-bool store_forms_files_owned(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
-                             int64_t service_id, const char *const *ids, size_t n, int *owned,
-                             eh_err_t *err) {
+bool store_forms_files_types(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
+                             int64_t service_id, const char *const *ids, size_t n,
+                             const char ***types, eh_err_t *err) {
   const char *p[] = {i64(a, account_id), i64(a, service_id), store_pg_text_array(a, ids, n)};
-  store_rows_t *r = store_pg_exec(a, conn, SQL_FILES_OWNED, 3, p, err);
+  store_rows_t *r = store_pg_exec(a, conn, SQL_FILES_TYPES, 3, p, err);
   if (r == NULL)
     return false;
-  *owned = (int)store_rows_int64(r, 0, 0);
+  *types = arena_zalloc(a, (n ? n : 1) * sizeof **types);
+  for (int row = 0; row < store_rows_count(r); row++)
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(ids[i], store_rows_get(r, row, 0)) == 0)
+        (*types)[i] = store_rows_get(r, row, 1);
   return true;
 }

@@ -114,9 +114,10 @@ bool store_forms_file_day_bytes(arena_t *a, store_pg_conn_t *conn, int64_t accou
 /* The file (with its bytes) when it is account_id's. */
 bool store_forms_file_get(arena_t *a, store_pg_conn_t *conn, int64_t id, int64_t account_id,
                           store_forms_file_t *out, bool *found, eh_err_t *err);
-/* How many of ids are his files of the service. */
-bool store_forms_files_owned(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
-                             int64_t service_id, const char *const *ids, size_t n, int *owned,
-                             eh_err_t *err);
+/* The content type of each of ids that is his file of the service, in ids' order; NULL for
+ * one that is not. */
+bool store_forms_files_types(arena_t *a, store_pg_conn_t *conn, int64_t account_id,
+                             int64_t service_id, const char *const *ids, size_t n,
+                             const char ***types, eh_err_t *err);
 
 #endif

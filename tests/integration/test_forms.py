@@ -91,7 +91,8 @@ class FormsTest(Refusals, unittest.TestCase):
             self.field("companions", F.Value("FIELD_TYPE_TABLE"), "同行人", columns=[
                 self.field("who", F.Value("FIELD_TYPE_TEXT"), "姓名", required=True),
                 self.field("tel", F.Value("FIELD_TYPE_PHONE"), "电话")]),
-            self.field("proof", F.Value("FIELD_TYPE_FILES"), "证明材料", max_files=2),
+            self.field("proof", F.Value("FIELD_TYPE_FILES"), "证明材料", max_files=2,
+                       accept=["application/pdf", "image/*"]),
             self.field("agree", F.Value("FIELD_TYPE_CHECKBOX"), "本人承诺以上信息属实",
                        required=True),
         ])
@@ -307,6 +308,24 @@ class FormsTest(Refusals, unittest.TestCase):
         # b cannot put a's file into his own application.
         e = self.refused(SC.INVALID_ARGUMENT, self.submit, code, b, self.good(proof=[att.id]))
         self.assertEqual(fields(e), ["data"])
+        # The field takes PDFs and images: a text file is refused at its place, nothing saved.
+        txt = self.forms.UploadAttachment(pb.UploadAttachmentRequest(
+            service_code=code, name="说明.txt", content_type="text/plain", data=b"hello"),
+            metadata=a, timeout=10)
+        png = self.forms.UploadAttachment(pb.UploadAttachmentRequest(
+            service_code=code, name="照片.png", content_type="image/png", data=b"\x89PNG\r\n"),
+            metadata=a, timeout=10)
+        before = len(self.forms.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=a,
+                                                   timeout=10).applications)
+        e = self.refused(SC.INVALID_ARGUMENT, self.submit, code, a,
+                         self.good(proof=[png.id, txt.id]))
+        self.assertEqual(fields(e), ["data.proof[1]"])
+        self.assertIn("text/plain", e.details())
+        self.assertEqual(len(self.forms.ListMyApplications(pb.ListMyApplicationsRequest(),
+                                                           metadata=a, timeout=10).applications),
+                         before)
+        self.assertEqual(list(self.submit(code, a, self.good(proof=[png.id])).data["proof"]),
+                         [png.id])
         # Too big, a bad name, a bad type: named, nothing stored.
         e = self.refused(SC.INVALID_ARGUMENT, self.forms.UploadAttachment,
                          pb.UploadAttachmentRequest(service_code=code, name="../x",

@@ -153,7 +153,7 @@ static void test_definition_ok_and_problems(void) {
 static void test_values_all_errors_at_once(void) {
   eh_err_t err = EH_ERR_INIT;
   form_values_t *v = values(), *clean;
-  const char **files;
+  form_file_t *files;
   size_t nf;
   form_value_set(A, v, "kind", form_value_string(A, "sick"));
   form_value_set(A, v, "days", num(40));
@@ -183,7 +183,7 @@ static void test_values_all_errors_at_once(void) {
 static void test_hidden_dropped_locked_kept(void) {
   eh_err_t err = EH_ERR_INIT;
   form_values_t *v = values(), *clean;
-  const char **files;
+  form_file_t *files;
   size_t nf;
   form_value_set(A, v, "kind", form_value_string(A, "personal"));
   form_value_set(A, v, "detail", form_value_string(A, "not shown for personal leave"));
@@ -243,7 +243,7 @@ static void test_tables_choices_files(void) {
   form_value_set(A, v, "people", list(1, rows));
   form_value_set(A, v, "tags", list(2, tags));
   form_value_set(A, v, "proof", list(2, ids));
-  const char **files;
+  form_file_t *files;
   size_t nf;
   CHECK(!form_values_check(A, d, v, true, NULL, &clean, &files, &nf, &err));
   CHECK(has_field(&err, "data.people[0].age"));
@@ -257,7 +257,29 @@ static void test_tables_choices_files(void) {
   form_value_set(A, ok, "proof", list(1, ids));
   CHECK(form_values_check(A, d, ok, true, NULL, &clean, &files, &nf, &err));
   CHECK_INT((int)nf, 1);
-  CHECK_STR(files[0], "11");
+  CHECK_STR(files[0].id, "11");
+  CHECK_STR(files[0].path, "data.proof[0]");
+  CHECK(files[0].field == f[2]);
+}
+
+/* A field's accept list: exact types and a type with any subtype, without case or parameters;
+ * none: any. */
+static void test_file_types(void) {
+  form_field_t *x = fld("proof", T(FILES));
+  CHECK(form_file_type_ok(x, "application/x-anything"));
+  char *accept[] = {"application/pdf", "image/*"};
+  x->n_accept = 2;
+  x->accept = accept;
+  CHECK(form_file_type_ok(x, "application/pdf"));
+  CHECK(form_file_type_ok(x, "Application/PDF; name=a.pdf"));
+  CHECK(form_file_type_ok(x, "image/png"));
+  CHECK(form_file_type_ok(x, "IMAGE/jpeg"));
+  CHECK(!form_file_type_ok(x, "image/"));
+  CHECK(!form_file_type_ok(x, "image"));
+  CHECK(!form_file_type_ok(x, "application/pdfx"));
+  CHECK(!form_file_type_ok(x, "application/zip"));
+  CHECK(!form_file_type_ok(x, "text/html"));
+  CHECK(!form_file_type_ok(x, ""));
 }
 
 static void test_formats(void) {
@@ -298,6 +320,7 @@ int main(void) {
   RUN(test_values_all_errors_at_once);
   RUN(test_hidden_dropped_locked_kept);
   RUN(test_tables_choices_files);
+  RUN(test_file_types);
   RUN(test_formats);
   RUN(test_states);
   arena_destroy(A);
