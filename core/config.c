@@ -35,6 +35,12 @@ const cfg_entry_t core_config_table[] = {
      0},
     {"write_share", CFG_INT, F(write_share), 1, 100, "50",
      "percent of the time those threads may run writes while workers answer calls (100: all)", 0},
+    {"claim_workers", CFG_INT, F(claim_workers), 1, 1024, "16",
+     "threads that finish what handlers hand over after their quick part (a booking waiting "
+     "for its seat), apart from workers",
+     0},
+    {"claim_queue", CFG_INT, F(claim_queue), 1, 100000, "4096",
+     "such continuations that may queue for those threads (beyond: the worker runs it)", 0},
     {"migrations.dir", CFG_STRING, F(migrations_dir), 0, 1024, "migrations",
      "directory of NNNN_verb_noun.sql migrations", 0},
     {"log.level", CFG_STRING, F(log_level), 0, 16, "info", "debug, info, warn or error", 0},

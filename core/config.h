@@ -31,6 +31,8 @@ struct core_config {
   long write_queue;   /* such writes that may wait for one before RESOURCE_EXHAUSTED */
   long write_nice;    /* their nice value: reads first when both want the CPU */
   long write_share;   /* percent of the time they may run while workers answer calls */
+  long claim_workers; /* threads of the claim lane (call_t.then: a booking waiting for its seat) */
+  long claim_queue;   /* continuations that may wait for one (beyond: run on the worker) */
   char *migrations_dir;
   char *log_level;
   bool log_json;

@@ -80,6 +80,14 @@ typedef struct call {
    * gateway may repeat the refusal to the next signed-in callers of that request for that long
    * without calling the core. Only ever for "no": it never lets anything happen. */
   int32_t shared_refusal_ms;
+  /* Set by a handler whose quick part is done (a seat's ticket taken) and whose rest waits (the
+   * seat's row lock in PostgreSQL): it returns with neither a reply nor an error, and core/rpc
+   * runs `then` with the same call and request on the claim lane (config claim_workers),
+   * freeing the worker at once for other callers' quick answers (a slot that is full). `then`
+   * answers as a handler does; `then_ud` is the handler's, in the call's arena. */
+  void (*then)(struct call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+               eh_err_t *err);
+  void *then_ud;
   struct store_pg_pool *pg;
   struct store_redis_pool *redis;
   const struct core_config *cfg;

@@ -154,26 +154,23 @@ static void booking_reply(call_t *call, int64_t id, ProtobufCMessage **resp, eh_
   *resp = &forms__booking_pb(a, &b, &r, forms__now_us(), false)->base;
 }
 
-void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
-                     eh_err_t *err) {
-  const Ehall__Forms__V1__BookSlotRequest *in = (const Ehall__Forms__V1__BookSlotRequest *)req;
-  arena_t *a = call->arena;
+/* What BookSlot's quick part (on a worker) leaves for its claim (on the claim lane). */
+typedef struct {
   catalog_service_ref_t svc;
-  book_ctx_t c = {.call = call};
-  if (!forms__signed_in(call, err) || !bookable_service(call, in->service_code, &svc, err) ||
-      !forms__id(in->slot_id, "slot_id", &c.slot_id, err))
-    return;
-  c.service_id = svc.id;
-  booking_rules_t none = {.waitlist = true};
-  eh_err_t rerr = EH_ERR_INIT;
-  int ticket = store_booking_ticket_take(a, call->redis, c.service_id, c.slot_id, &rerr);
-  if (ticket == 0) {
-    booking_refusal_err(BOOKING_FULL, &none, err);
-    call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
-    return;
-  }
+  int64_t slot_id;
+  int ticket; /* 1 taken, -1 Redis did not know (PostgreSQL decides either way) */
+} book_claim_t;
+
+/* The claim: PostgreSQL decides the seat (waiting on the slot's row lock in a rush), then the
+ * Redis tickets follow what it said. */
+static void book_slot_claim(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                            eh_err_t *err) {
+  (void)req;
+  arena_t *a = call->arena;
+  const book_claim_t *k = call->then_ud;
+  book_ctx_t c = {.call = call, .slot_id = k->slot_id, .service_id = k->svc.id};
   if (!forms__claim_now(call, c.slot_id, c.service_id, &c.booking, &c.remaining, &c.facts, err)) {
-    if (ticket == 1)
+    if (k->ticket == 1)
       store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
     return;
   }
@@ -181,20 +178,44 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
     booking_refusal_t why = booking_refusal(&c.facts);
     if (why == BOOKING_FULL)
       store_booking_ticket_seed(a, call->redis, c.service_id, c.slot_id, 0, true);
-    else if (ticket == 1)
+    else if (k->ticket == 1)
       store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
     booking_refusal_err(why, &c.facts.rules, err);
     if (why == BOOKING_FULL)
       call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
     return;
   }
-  if (ticket != 1)
+  if (k->ticket != 1)
     store_booking_ticket_seed(a, call->redis, c.service_id, c.slot_id, c.remaining, false);
-  c.booking.service_code = c.booking.slot.service_code = svc.code;
-  c.booking.service_name = svc.name;
-  c.booking.owner_name = svc.owner_name;
-  c.booking.owner_code = svc.owner_code;
+  c.booking.service_code = c.booking.slot.service_code = k->svc.code;
+  c.booking.service_name = k->svc.name;
+  c.booking.owner_name = k->svc.owner_name;
+  c.booking.owner_code = k->svc.owner_code;
   *resp = &forms__booking_pb(a, &c.booking, NULL, forms__now_us(), false)->base;
+}
+
+/* The quick part, on a worker: who, which service, which slot, and a ticket from Redis. No
+ * ticket left: "full" at once (shared with everyone asking for this slot for a second). A
+ * ticket (or no word from Redis): the claim goes on on the claim lane (call_t.then). */
+void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                     eh_err_t *err) {
+  (void)resp;
+  const Ehall__Forms__V1__BookSlotRequest *in = (const Ehall__Forms__V1__BookSlotRequest *)req;
+  arena_t *a = call->arena;
+  book_claim_t *k = arena_zalloc(a, sizeof *k);
+  if (!forms__signed_in(call, err) || !bookable_service(call, in->service_code, &k->svc, err) ||
+      !forms__id(in->slot_id, "slot_id", &k->slot_id, err))
+    return;
+  booking_rules_t none = {.waitlist = true};
+  eh_err_t rerr = EH_ERR_INIT;
+  k->ticket = store_booking_ticket_take(a, call->redis, k->svc.id, k->slot_id, &rerr);
+  if (k->ticket == 0) {
+    booking_refusal_err(BOOKING_FULL, &none, err);
+    call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
+    return;
+  }
+  call->then = book_slot_claim;
+  call->then_ud = k;
 }
 
 /* --- the waitlist ----------------------------------------------------------------------------- */

@@ -15,6 +15,9 @@
  * holds neither every worker nor every database connection, and reads keep their latency: the
  * lane runs at a lower priority (write_nice) and, while workers are answering calls, takes at
  * most write_share percent of the time (it rests after each call in proportion to it).
+ * A handler may also finish on the claim lane (call_t.then): a booking takes its seat's ticket
+ * on the worker and waits for the seat's row lock on a claim thread, so in a rush the workers
+ * stay free to answer "full" at once.
  * A call's batches may then start on a slow-lane thread; its completions still arrive on its
  * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
@@ -111,8 +114,9 @@ struct rpc_ctx {
   size_t n_initial;
   int cancelled;
   bool md_sent;
-  bool active;        /* counted in rpc_server.active until freed */
-  bool close_pending; /* a RECV_CLOSE_ON_SERVER batch is already started */
+  bool active;            /* counted in rpc_server.active until freed */
+  struct rpc_unary *cont; /* a handler's continuation queued for the claim lane (call_t.then) */
+  bool close_pending;     /* a RECV_CLOSE_ON_SERVER batch is already started */
   /* Watch */
   rpc_ctx_t *next_watch;
   char *watch_service;
@@ -162,7 +166,7 @@ struct rpc_server {
   atomic_bool stopping;  /* no more requests are posted: grpc_server_shutdown_and_notify follows */
   rpc_reflection_t *refl;
   rpc_sweeper_t *sweeper; /* deletes expired idempotency keys */
-  rpc_slow_lane_t slow, writes;
+  rpc_slow_lane_t slow, writes, claims;
 };
 
 /* ---- small helpers ---- */
@@ -399,95 +403,137 @@ static void rpc__shared_refusal_metadata(rpc_ctx_t *c, const call_t *call) {
   c->initial[c->n_initial++].value = grpc_slice_from_copied_string(ms);
 }
 
+/* A unary call from its handler to its answer. In the call's arena, so a handler may hand the
+ * rest of its work to the claim lane (call_t.then) and the answer is sent from there. */
+typedef struct rpc_unary {
+  call_t call;
+  ProtobufCMessage *req, *resp;
+  eh_err_t err;
+  rpc_idem_t idem;
+  int64_t started;
+} rpc_unary_t;
+
+static bool rpc__lane_continue(rpc_slow_lane_t *l, rpc_ctx_t *c, rpc_unary_t *u);
+
+/* After a handler (or its continuation) returned: it must have answered one way. */
+static void rpc__unary_check(rpc_unary_t *u) {
+  if (eh_ok(&u->err) && u->resp == NULL) {
+    eh_err_set(&u->err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+    eh_err_detail(&u->err, "handler returned neither a reply nor an error");
+  }
+}
+
+/* Runs the continuation a handler left in call.then (once). */
+static void rpc__unary_then(rpc_unary_t *u) {
+  call_unary_fn then = u->call.then;
+  u->call.then = NULL;
+  then(&u->call, u->req, &u->resp, &u->err);
+  rpc__unary_check(u);
+}
+
+/* Sends the answer (a replay, the reply, or the error), logs a failure, frees the arena. */
+static void rpc__unary_end(rpc_ctx_t *c, rpc_unary_t *u) {
+  const rpc_method_t *m = &rpc_methods[c->method];
+  call_t *call = &u->call;
+  arena_t *a = call->arena;
+  int code;
+  if (u->idem.replay) {
+    /* The first answer of this key, byte for byte (the same receipt, or the same error). */
+    rpc_error_reply_t er;
+    if (u->idem.replay_code == GRPC_STATUS_OK) {
+      c->reply = rpc__buffer(u->idem.replay_bytes, u->idem.replay_len);
+      code = rpc__prepare_status(c, a, NULL, NULL);
+    } else if (rpc_error_reply_from_status(a, u->idem.replay_bytes, u->idem.replay_len, &er)) {
+      code = rpc__prepare_error(c, &er);
+    } else {
+      eh_err_set(&u->err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
+      eh_err_detail(&u->err, "recorded idempotent error is not a google.rpc.Status");
+      code = rpc__prepare_status(c, a, &u->err, call->language);
+    }
+  } else if (eh_ok(&u->err)) {
+    size_t n = protobuf_c_message_get_packed_size(u->resp);
+    uint8_t *bytes = arena_alloc(a, n + 1);
+    protobuf_c_message_pack(u->resp, bytes);
+    rpc_gate_idem_finish(call, &u->idem, &u->err, GRPC_STATUS_OK, bytes, n);
+    c->reply = rpc__buffer(bytes, n);
+    if (call->set_session_token != NULL)
+      rpc__session_metadata(c, call);
+    if (call->cache_public_max_age_s > 0 && call->principal.actor == CALL_ANONYMOUS)
+      rpc__cache_metadata(c, call);
+    code = rpc__prepare_status(c, a, NULL, NULL);
+  } else {
+    rpc_error_reply_t er;
+    rpc_error_reply_build(a, &u->err, call->language, &er);
+    rpc_gate_idem_finish(call, &u->idem, &u->err, er.grpc_code, er.details, er.details_len);
+    if (call->shared_refusal_ms > 0)
+      rpc__shared_refusal_metadata(c, call);
+    code = rpc__prepare_error(c, &er);
+  }
+  rpc__finish(c, code);
+  if (!eh_ok(&u->err))
+    rpc__log_failure(m->name, &u->err, code, u->started);
+  /* Everything the batch needs was copied into slices: give the pooled connections back now. */
+  arena_destroy(a);
+  log_set_request_id(NULL);
+}
+
 static void rpc__unary(rpc_ctx_t *c) {
   struct rpc_server *s = c->w->s;
   const rpc_method_t *m = &rpc_methods[c->method];
-  int64_t started = call_now_ms();
   arena_t *a = arena_create(0);
-  call_t call = {0};
-  call.arena = a;
-  call.method = m->name;
-  call.pg = s->pg;
-  call.redis = s->redis;
-  call.cfg = s->cfg;
-  call.deadline_ms = rpc__deadline_ms(c->deadline);
+  rpc_unary_t *u = arena_zalloc(a, sizeof *u);
+  u->started = call_now_ms();
+  u->err = (eh_err_t)EH_ERR_INIT;
+  call_t *call = &u->call;
+  call->arena = a;
+  call->method = m->name;
+  call->pg = s->pg;
+  call->redis = s->redis;
+  call->cfg = s->cfg;
+  call->deadline_ms = rpc__deadline_ms(c->deadline);
 
   rpc_kv_t kv[RPC_MAX_METADATA];
   size_t nkv = rpc__md_to_kv(&c->md, kv, RPC_MAX_METADATA);
   char *peer = grpc_call_get_peer(c->call);
-  rpc_meta_parse(&call, kv, nkv, peer, s->cfg->gateway_secret);
+  rpc_meta_parse(call, kv, nkv, peer, s->cfg->gateway_secret);
   gpr_free(peer);
-  log_set_request_id(call.request_id);
+  log_set_request_id(call->request_id);
 
-  eh_err_t err = EH_ERR_INIT;
-  ProtobufCMessage *req = NULL, *resp = NULL;
-  rpc_idem_t idem = {0};
+  eh_err_t *err = &u->err;
   /* Rate limit first: a throttled call costs no unpacking and no PostgreSQL. */
-  bool go = rpc_gate_ratelimit(&call, m, &err);
+  bool go = rpc_gate_ratelimit(call, m, err);
   if (go && c->payload != NULL) {
     size_t len = 0;
     uint8_t *bytes = rpc__read_payload(a, c->payload, &len);
     ProtobufCAllocator alloc = arena_pb_allocator(a);
     if (bytes != NULL)
-      req = protobuf_c_message_unpack(m->input, &alloc, len, bytes);
+      u->req = protobuf_c_message_unpack(m->input, &alloc, len, bytes);
   }
   if (!go) {
-  } else if (req == NULL) {
-    eh_err_set(&err, EH_INVALID, NULL, "请求无法解析", "malformed request");
-    eh_err_detail(&err, "request did not unpack as %s", m->input->name);
-  } else if (call_ms_left(&call) <= 0) {
-    eh_err_set(&err, EH_DEADLINE, NULL, "请求超时", "deadline exceeded");
-    eh_err_detail(&err, "deadline passed before the handler ran");
-  } else if (!identity_authenticate(&call, (m->flags & RPC_METHOD_PUBLIC) != 0,
+  } else if (u->req == NULL) {
+    eh_err_set(err, EH_INVALID, NULL, "请求无法解析", "malformed request");
+    eh_err_detail(err, "request did not unpack as %s", m->input->name);
+  } else if (call_ms_left(call) <= 0) {
+    eh_err_set(err, EH_DEADLINE, NULL, "请求超时", "deadline exceeded");
+    eh_err_detail(err, "deadline passed before the handler ran");
+  } else if (!identity_authenticate(call, (m->flags & RPC_METHOD_PUBLIC) != 0,
                                     (m->flags & RPC_METHOD_FIRST_LOGIN_OK) != 0, m->app_scope,
-                                    &err)) {
+                                    err)) {
     /* err says why: no session, first login, or an app without the scope. */
-  } else if (rpc_gate_idem_begin(&call, m, req, &idem, &err) && !idem.replay) {
-    m->handler(&call, req, &resp, &err);
-    if (eh_ok(&err) && resp == NULL) {
-      eh_err_set(&err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
-      eh_err_detail(&err, "handler returned neither a reply nor an error");
+  } else if (rpc_gate_idem_begin(call, m, u->req, &u->idem, err) && !u->idem.replay) {
+    m->handler(call, u->req, &u->resp, err);
+    if (call->then != NULL && eh_ok(err) && u->resp == NULL) {
+      /* The rest waits (a seat's row lock): on the claim lane, so this worker is free at once.
+       * A full lane: here, as before the lane. */
+      if (rpc__lane_continue(&s->claims, c, u)) {
+        log_set_request_id(NULL);
+        return;
+      }
+      rpc__unary_then(u);
     }
+    rpc__unary_check(u);
   }
-  int code;
-  if (idem.replay) {
-    /* The first answer of this key, byte for byte (the same receipt, or the same error). */
-    rpc_error_reply_t er;
-    if (idem.replay_code == GRPC_STATUS_OK) {
-      c->reply = rpc__buffer(idem.replay_bytes, idem.replay_len);
-      code = rpc__prepare_status(c, a, NULL, NULL);
-    } else if (rpc_error_reply_from_status(a, idem.replay_bytes, idem.replay_len, &er)) {
-      code = rpc__prepare_error(c, &er);
-    } else {
-      eh_err_set(&err, EH_INTERNAL, NULL, "服务器内部错误", "internal server error");
-      eh_err_detail(&err, "recorded idempotent error is not a google.rpc.Status");
-      code = rpc__prepare_status(c, a, &err, call.language);
-    }
-  } else if (eh_ok(&err)) {
-    size_t n = protobuf_c_message_get_packed_size(resp);
-    uint8_t *bytes = arena_alloc(a, n + 1);
-    protobuf_c_message_pack(resp, bytes);
-    rpc_gate_idem_finish(&call, &idem, &err, GRPC_STATUS_OK, bytes, n);
-    c->reply = rpc__buffer(bytes, n);
-    if (call.set_session_token != NULL)
-      rpc__session_metadata(c, &call);
-    if (call.cache_public_max_age_s > 0 && call.principal.actor == CALL_ANONYMOUS)
-      rpc__cache_metadata(c, &call);
-    code = rpc__prepare_status(c, a, NULL, NULL);
-  } else {
-    rpc_error_reply_t er;
-    rpc_error_reply_build(a, &err, call.language, &er);
-    rpc_gate_idem_finish(&call, &idem, &err, er.grpc_code, er.details, er.details_len);
-    if (call.shared_refusal_ms > 0)
-      rpc__shared_refusal_metadata(c, &call);
-    code = rpc__prepare_error(c, &er);
-  }
-  rpc__finish(c, code);
-  if (!eh_ok(&err))
-    rpc__log_failure(m->name, &err, code, started);
-  /* Everything the batch needs was copied into slices: give the pooled connections back now. */
-  arena_destroy(a);
-  log_set_request_id(NULL);
+  rpc__unary_end(c, u);
 }
 
 /* Answers a call with err without running anything (no handler, no gate). */
@@ -540,6 +586,22 @@ static void rpc__slow_submit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
   }
 }
 
+/* On the worker: queue the call's continuation for a thread of lane l; false when the lane is
+ * full or stopping (the caller then runs it itself: a continuation is never refused, its
+ * handler already did part of the work). */
+static bool rpc__lane_continue(rpc_slow_lane_t *l, rpc_ctx_t *c, rpc_unary_t *u) {
+  pthread_mutex_lock(&l->mu);
+  bool queued = l->threads != NULL && !l->stop && l->len < l->cap;
+  if (queued) {
+    c->cont = u;
+    l->ring[(l->head + l->len) % l->cap] = c;
+    l->len++;
+    pthread_cond_signal(&l->cv);
+  }
+  pthread_mutex_unlock(&l->mu);
+  return queued;
+}
+
 static void *rpc__slow_main(void *arg) {
   rpc_slow_lane_t *l = arg;
   /* A lane of lower priority yields the CPU to the workers' reads when both want it (Linux
@@ -557,7 +619,14 @@ static void *rpc__slow_main(void *arg) {
     l->len--;
     bool stop = l->stop;
     pthread_mutex_unlock(&l->mu);
-    if (stop) {
+    if (c->cont != NULL) {
+      /* A handler's continuation: finished even when stopping (it holds part of its work). */
+      rpc_unary_t *u = c->cont;
+      c->cont = NULL;
+      log_set_request_id(u->call.request_id);
+      rpc__unary_then(u);
+      rpc__unary_end(c, u);
+    } else if (stop) {
       /* Shutting down: the grace period is over and the call was cancelled; answer it rather
        * than start the slow work. */
       eh_err_t err = EH_ERR_INIT;
@@ -1024,7 +1093,9 @@ bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
   if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue, 0, 100,
                        &s->on_workers) ||
       !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue,
-                       (int)s->cfg->write_nice, (int)s->cfg->write_share, &s->on_workers))
+                       (int)s->cfg->write_nice, (int)s->cfg->write_share, &s->on_workers) ||
+      !rpc__slow_start(&s->claims, "claim", (int)s->cfg->claim_workers, (int)s->cfg->claim_queue, 0,
+                       100, &s->on_workers))
     return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);
@@ -1115,6 +1186,7 @@ void rpc_server_shutdown(rpc_server_t *s, long grace_ms) {
    * The calls were cancelled above, so this is bounded by the handlers' own deadlines. */
   rpc__slow_stop(&s->slow);
   rpc__slow_stop(&s->writes);
+  rpc__slow_stop(&s->claims);
   for (long waited = 0; atomic_load(&s->active) > 0; waited += 10) {
     if (waited > 0 && waited % 5000 == 0)
       LOG_WARN("rpc", "waiting for handlers to return calls=%d", atomic_load(&s->active));
@@ -1152,7 +1224,7 @@ void rpc_server_destroy(rpc_server_t *s) {
   }
   for (int i = 0; i < s->nworkers; i++)
     grpc_completion_queue_destroy(s->workers[i].cq);
-  rpc_slow_lane_t *lanes[] = {&s->slow, &s->writes};
+  rpc_slow_lane_t *lanes[] = {&s->slow, &s->writes, &s->claims};
   for (size_t i = 0; i < sizeof lanes / sizeof *lanes; i++) {
     if (lanes[i]->ring != NULL) {
       pthread_mutex_destroy(&lanes[i]->mu);

@@ -5,7 +5,7 @@
 # run (the same private PostgreSQL); BENCH_ROUNDS (3) interleaved rounds, each on fresh slots,
 # medians printed with every round's figure.
 #
-# Private PostgreSQL, Redis, core (256 workers, rate limits off: every client is 127.0.0.1) and
+# Private PostgreSQL, Redis, core (16 workers, rate limits off: every client is 127.0.0.1) and
 # gateway (with Redis: its response cache live, as deployed). The clients
 # (tests/bench/rush_load.c, one epoll thread) each send their first attempt at a random moment
 # within BENCH_RUSH_SPREAD_MS (1000) of the opening, then try again after 1–3 s
@@ -39,12 +39,11 @@ bench_as_pg psql -h 127.0.0.1 -p "$PG_PORT" -U ehall -d ehall -qX -v ON_ERROR_ST
   -f "$BENCH_LIB/booking_rush_data.sql" >/dev/null || bench_die "loading booking_rush_data.sql failed"
 # The students' hashes carry 1,000 iterations: keep them (no upgrade at login).
 export EHALL_CORE_PASSWORD_PBKDF2_ITERATIONS=1000
-# Workers: a booking waits on the slot's row lock while holding one, so the rush wants many
-# more of them than the default 4 (config `workers`). With the gateway repeating "full" itself,
-# the first second's sold-out answers only wait for a free worker: 48 gave a sold-out p99 of
-# ~330 ms, 256 ~9 ms (threads blocked on the database cost little: the core's RSS is ~49 MiB
-# with 256 workers vs ~21 MiB with 4). The database pool stays at its default 8.
-WORKERS=${BENCH_CORE_WORKERS:-256}
+# Workers: a booking takes its seat's ticket on a worker and waits for the seat's row lock on
+# the core's claim lane (config claim_workers, 16), so workers stay free for the quick answers;
+# the rush runs 16 of them (config `workers`, default 4). The database pool stays at its
+# default 8.
+WORKERS=${BENCH_CORE_WORKERS:-16}
 PGCLIENTS=8
 bench_start_core CORE "$WORKERS"
 # The gateway as deployed: with its Redis, so its response cache is live (it repeats a full
