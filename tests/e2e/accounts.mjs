@@ -75,6 +75,17 @@ export function useDemoAccount(campusId, password) {
   return { campusId, name }
 }
 
+// Waits until an input shows value (uni-app's H5 input takes a model change a moment later).
+export async function inputShows(input, value) {
+  let seen = ''
+  for (let i = 0; i < 50; i++) {
+    seen = await input.inputValue()
+    if (seen === value) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.equal(seen, value)
+}
+
 // Clicks the primary button of uni-app's H5 modal (uni.showModal); returns the modal's text.
 export async function confirmModal(page) {
   const modal = page.locator('.uni-modal')

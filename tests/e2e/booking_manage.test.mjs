@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, openPage, saveScreenshot } from './browser.mjs'
-import { api, box, byId, createAccount, login, noSideScroll } from './accounts.mjs'
+import { api, box, byId, createAccount, inputShows, login, noSideScroll } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'BookingMgr-e2e#2026'
@@ -27,16 +27,6 @@ function addDays(day, n) {
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10)
 }
 
-// Waits until an input shows value (uni-app's H5 input takes a model change a moment later).
-async function inputShows(input, value) {
-  let seen = ''
-  for (let i = 0; i < 50; i++) {
-    seen = await input.inputValue()
-    if (seen === value) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.equal(seen, value)
-}
 
 async function adminSlots(page, from, to) {
   const r = await api(page, 'GET', `/api/v1/admin/services/${CODE}/slots?fromDay=${from}&toDay=${to}`)

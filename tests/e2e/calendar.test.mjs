@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { baseUrl, DESKTOP, PHONE, openPage, saveScreenshot } from './browser.mjs'
-import { api, box, byId, confirmModal, createAccount, login, noSideScroll } from './accounts.mjs'
+import { api, box, byId, confirmModal, createAccount, inputShows, login, noSideScroll } from './accounts.mjs'
 
 const BASE = baseUrl()
 const PASSWORD = 'Calendar-e2e#2026'
@@ -92,16 +92,6 @@ async function cellIs(page, day, workday, text) {
   assert.match(t, workday ? /工作日/ : /休息日/)
   if (text) assert.match(t, new RegExp(text))
   return t
-}
-
-async function inputShows(input, value) {
-  let seen = ''
-  for (let i = 0; i < 50; i++) {
-    seen = await input.inputValue()
-    if (seen === value) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.equal(seen, value)
 }
 
 test('hall calendar: month view, field errors, a holiday and a make-up workday, refusal for a department admin, removal', { timeout: 240000 }, async () => {
