@@ -718,7 +718,14 @@ bool store_appr_list(arena_t *a, store_pg_conn_t *conn, int64_t caller,
                      f->overdue_only ? "true" : "false",
                      i64(a, f->before_id),
                      num(a, f->limit)};
-  const char *list = f->box == 1 ? SQL_LIST_TODO : f->box == 2 ? SQL_LIST_DONE : SQL_LIST_CC;
+  /* Each box's statements; 1 to-do, 2 done, anything else cc (as store_appr_filter_t says). */
+  static const struct {
+    const char *list, *total;
+  } boxes[] = {{SQL_LIST_CC, SQL_TOTAL_CC},
+               {SQL_LIST_TODO, SQL_TOTAL_TODO},
+               {SQL_LIST_DONE, SQL_TOTAL_DONE}};
+  int box = f->box == 1 || f->box == 2 ? f->box : 0;
+  const char *list = boxes[box].list;
   store_rows_t *r = store_pg_exec(a, conn, list, 6, p, err);
   if (r == NULL)
     return false;
@@ -753,11 +760,10 @@ bool store_appr_list(arena_t *a, store_pg_conn_t *conn, int64_t caller,
   counts->cc_unread = (int)store_rows_int64(c, 0, 3);
   int cc_all = (int)store_rows_int64(c, 0, 4);
   if (*p[1] == '\0' && *p[2] == '\0' && !f->overdue_only) {
-    counts->total = f->box == 1 ? counts->todo : f->box == 2 ? counts->done : cc_all;
+    counts->total = box == 1 ? counts->todo : box == 2 ? counts->done : cc_all;
     return true;
   }
-  const char *total = f->box == 1 ? SQL_TOTAL_TODO : f->box == 2 ? SQL_TOTAL_DONE : SQL_TOTAL_CC;
-  store_rows_t *t = store_pg_exec(a, conn, total, 4, p, err);
+  store_rows_t *t = store_pg_exec(a, conn, boxes[box].total, 4, p, err);
   if (t == NULL)
     return false;
   counts->total = (int)store_rows_int64(t, 0, 0);
