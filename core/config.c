@@ -41,6 +41,10 @@ const cfg_entry_t core_config_table[] = {
      0},
     {"claim_queue", CFG_INT, F(claim_queue), 1, 100000, "4096",
      "such continuations that may queue for those threads (beyond: the worker runs it)", 0},
+    {"claim_per_key", CFG_INT, F(claim_per_key), 0, 1024, "2",
+     "continuations of one key (bookings of one slot) run at once, the rest waiting in turn "
+     "(0: no limit)",
+     0},
     {"migrations.dir", CFG_STRING, F(migrations_dir), 0, 1024, "migrations",
      "directory of NNNN_verb_noun.sql migrations", 0},
     {"log.level", CFG_STRING, F(log_level), 0, 16, "info", "debug, info, warn or error", 0},

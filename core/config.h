@@ -33,6 +33,7 @@ struct core_config {
   long write_share;   /* percent of the time they may run while workers answer calls */
   long claim_workers; /* threads of the claim lane (call_t.then: a booking waiting for its seat) */
   long claim_queue;   /* continuations that may wait for one (beyond: run on the worker) */
+  long claim_per_key; /* continuations of one call_t.then_key running at once (0: no limit) */
   char *migrations_dir;
   char *log_level;
   bool log_json;

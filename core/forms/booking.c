@@ -194,9 +194,31 @@ static void book_slot_claim(call_t *call, const ProtobufCMessage *req, ProtobufC
   *resp = &forms__booking_pb(a, &c.booking, NULL, forms__now_us(), false)->base;
 }
 
-/* The quick part, on a worker: who, which service, which slot, and a ticket from Redis. No
- * ticket left: "full" at once (shared with everyone asking for this slot for a second). A
- * ticket (or no word from Redis): the claim goes on on the claim lane (call_t.then). */
+/* No count in Redis (the slot's first attempt, or the count expired): seeds it from the seats
+ * PostgreSQL has committed and takes a ticket of it, so a rush's first attempts do not all go
+ * to wait on the slot's row lock (every one of them beyond the seats would be refused only
+ * there, after the queue). -1 when the slot is not open or either server did not answer: the
+ * claim decides and names the reason. */
+static int ticket_seeded(call_t *call, const book_claim_t *k) {
+  arena_t *a = call->arena;
+  eh_err_t err = EH_ERR_INIT;
+  store_pg_conn_t *conn = store_pg_acquire(a, call->pg, call->deadline_ms, &err);
+  if (conn == NULL)
+    return -1;
+  int left = 0;
+  bool open = false;
+  bool ok = store_booking_seats_left(a, conn, k->slot_id, k->svc.id, &left, &open, &err);
+  store_pg_release(conn);
+  if (!ok || !open)
+    return -1;
+  store_booking_ticket_seed(a, call->redis, k->svc.id, k->slot_id, left, false);
+  return store_booking_ticket_take(a, call->redis, k->svc.id, k->slot_id, &err);
+}
+
+/* The quick part, on a worker: who, which service, which slot, and a ticket from Redis (seeded
+ * from PostgreSQL when Redis has no count). No ticket left: "full" at once (shared with
+ * everyone asking for this slot for a second). A ticket (or no word from Redis): the claim goes
+ * on on the claim lane (call_t.then). */
 void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                      eh_err_t *err) {
   (void)resp;
@@ -209,6 +231,8 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   booking_rules_t none = {.waitlist = true};
   eh_err_t rerr = EH_ERR_INIT;
   k->ticket = store_booking_ticket_take(a, call->redis, k->svc.id, k->slot_id, &rerr);
+  if (k->ticket == -1 && eh_ok(&rerr))
+    k->ticket = ticket_seeded(call, k);
   if (k->ticket == 0) {
     booking_refusal_err(BOOKING_FULL, &none, err);
     call->shared_refusal_ms = FULL_REFUSAL_SHARED_MS;
@@ -216,6 +240,7 @@ void forms_book_slot(call_t *call, const ProtobufCMessage *req, ProtobufCMessage
   }
   call->then = book_slot_claim;
   call->then_ud = k;
+  call->then_key = k->slot_id; /* one slot's claims take turns at its row lock */
 }
 
 /* --- the waitlist ----------------------------------------------------------------------------- */

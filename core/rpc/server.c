@@ -17,7 +17,11 @@
  * most write_share percent of the time (it rests after each call in proportion to it).
  * A handler may also finish on the claim lane (call_t.then): a booking takes its seat's ticket
  * on the worker and waits for the seat's row lock on a claim thread, so in a rush the workers
- * stay free to answer "full" at once.
+ * stay free to answer "full" at once. Continuations with the same key (call_t.then_key: the
+ * slot) run at most claim_per_key at a time, in arrival order, the rest waiting in the lane
+ * without a thread or a database connection: on one row, PostgreSQL books several times
+ * faster with one or two claims at the row lock than with eight queued on it (the waiters'
+ * wake-ups cost it more than the bookings), and the other connections stay free for the rest.
  * A call's batches may then start on a slow-lane thread; its completions still arrive on its
  * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
@@ -116,6 +120,8 @@ struct rpc_ctx {
   bool md_sent;
   bool active;            /* counted in rpc_server.active until freed */
   struct rpc_unary *cont; /* a handler's continuation queued for the claim lane (call_t.then) */
+  int64_t lane_key;       /* its call_t.then_key (0: none) */
+  rpc_ctx_t *next_wait;   /* the next continuation waiting for the same key */
   bool close_pending;     /* a RECV_CLOSE_ON_SERVER batch is already started */
   /* Watch */
   rpc_ctx_t *next_watch;
@@ -133,14 +139,29 @@ struct rpc_worker {
   rpc_ctx_t *watches;
 };
 
+/* A key whose continuations run on a lane now: how many, and those waiting for their turn. */
+typedef struct rpc_lane_key {
+  struct rpc_lane_key *next;
+  int64_t key;
+  int running;
+  rpc_ctx_t *wait_head, *wait_tail;
+} rpc_lane_key_t;
+
+#define RPC_LANE_KEY_BUCKETS 256
+
 /* Threads that run the handlers of one lane (RPC_METHOD_SLOW: logins; RPC_METHOD_WRITE_LANE:
- * multi-statement writes such as approvals' actions), fed by the workers through a bounded ring. */
+ * multi-statement writes such as approvals' actions; the claim lane: continuations), fed by the
+ * workers through a bounded ring of what may run now; a keyed continuation beyond its key's
+ * `per_key` waits on its key instead (counted in len, not in the ring). */
 typedef struct rpc_slow_lane {
   const char *name;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   rpc_ctx_t **ring;
-  int cap, head, len;
+  int cap, head, nready; /* the ring: calls a thread may take now */
+  int len;               /* queued in all: the ring and the keys' waiting lists (at most cap) */
+  int per_key;           /* keyed continuations of one key running at once (0: no limit) */
+  rpc_lane_key_t *keys[RPC_LANE_KEY_BUCKETS];
   pthread_t *threads;
   int nthreads;
   int nice;  /* the threads' nice value (Linux: per thread); 0 keeps the process's */
@@ -561,14 +582,75 @@ static void rpc__unimplemented(rpc_ctx_t *c) {
 
 /* ---- the lanes: slow (logins) and writes ---- */
 
+/* Under l->mu: c may be taken by a thread now. */
+static void rpc__lane_ready(rpc_slow_lane_t *l, rpc_ctx_t *c) {
+  l->ring[(l->head + l->nready) % l->cap] = c;
+  l->nready++;
+  pthread_cond_signal(&l->cv);
+}
+
+static rpc_lane_key_t **rpc__lane_key_slot(rpc_slow_lane_t *l, int64_t key) {
+  rpc_lane_key_t **k = &l->keys[(uint64_t)key % RPC_LANE_KEY_BUCKETS];
+  while (*k != NULL && (*k)->key != key)
+    k = &(*k)->next;
+  return k;
+}
+
+/* Under l->mu: a keyed continuation runs now if its key has room, else waits on its key. */
+static void rpc__lane_admit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
+  if (c->lane_key == 0 || l->per_key <= 0) {
+    rpc__lane_ready(l, c);
+    return;
+  }
+  rpc_lane_key_t **slot = rpc__lane_key_slot(l, c->lane_key), *k = *slot;
+  if (k == NULL) {
+    if ((k = calloc(1, sizeof(*k))) == NULL)
+      abort();
+    k->key = c->lane_key;
+    *slot = k;
+  }
+  if (k->running < l->per_key) {
+    k->running++;
+    rpc__lane_ready(l, c);
+    return;
+  }
+  c->next_wait = NULL;
+  if (k->wait_tail != NULL)
+    k->wait_tail->next_wait = c;
+  else
+    k->wait_head = c;
+  k->wait_tail = c;
+}
+
+/* Under l->mu: a continuation of `key` finished; the next one waiting for it may run. */
+static void rpc__lane_key_done(rpc_slow_lane_t *l, int64_t key) {
+  if (key == 0 || l->per_key <= 0)
+    return;
+  rpc_lane_key_t **slot = rpc__lane_key_slot(l, key), *k = *slot;
+  if (k == NULL)
+    return;
+  rpc_ctx_t *next = k->wait_head;
+  if (next != NULL) {
+    k->wait_head = next->next_wait;
+    if (k->wait_head == NULL)
+      k->wait_tail = NULL;
+    rpc__lane_ready(l, next);
+    return;
+  }
+  if (--k->running <= 0) {
+    *slot = k->next;
+    free(k);
+  }
+}
+
 /* On the worker: queue c for a thread of lane l, or refuse it at once when the lane is full. */
 static void rpc__slow_submit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
   pthread_mutex_lock(&l->mu);
   bool stopping = l->stop, queued = !stopping && l->len < l->cap;
   if (queued) {
-    l->ring[(l->head + l->len) % l->cap] = c;
+    c->lane_key = 0;
     l->len++;
-    pthread_cond_signal(&l->cv);
+    rpc__lane_ready(l, c);
   }
   pthread_mutex_unlock(&l->mu);
   if (!queued) {
@@ -594,9 +676,9 @@ static bool rpc__lane_continue(rpc_slow_lane_t *l, rpc_ctx_t *c, rpc_unary_t *u)
   bool queued = l->threads != NULL && !l->stop && l->len < l->cap;
   if (queued) {
     c->cont = u;
-    l->ring[(l->head + l->len) % l->cap] = c;
+    c->lane_key = u->call.then_key;
     l->len++;
-    pthread_cond_signal(&l->cv);
+    rpc__lane_admit(l, c);
   }
   pthread_mutex_unlock(&l->mu);
   return queued;
@@ -610,14 +692,16 @@ static void *rpc__slow_main(void *arg) {
     LOG_WARN("rpc", "could not lower the %s lane's priority errno=%d", l->name, errno);
   pthread_mutex_lock(&l->mu);
   for (;;) {
-    while (l->len == 0 && !l->stop)
+    while (l->nready == 0 && !l->stop)
       pthread_cond_wait(&l->cv, &l->mu);
-    if (l->len == 0)
-      break; /* stopping and nothing left */
+    if (l->nready == 0)
+      break; /* stopping and nothing this thread may take (a key's next comes after its run) */
     rpc_ctx_t *c = l->ring[l->head];
     l->head = (l->head + 1) % l->cap;
+    l->nready--;
     l->len--;
     bool stop = l->stop;
+    int64_t key = c->lane_key; /* c may be freed once answered */
     pthread_mutex_unlock(&l->mu);
     if (c->cont != NULL) {
       /* A handler's continuation: finished even when stopping (it holds part of its work). */
@@ -646,14 +730,16 @@ static void *rpc__slow_main(void *arg) {
       }
     }
     pthread_mutex_lock(&l->mu);
+    rpc__lane_key_done(l, key);
   }
   pthread_mutex_unlock(&l->mu);
   return NULL;
 }
 
 static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap, int nice,
-                            int share, atomic_int *busy) {
+                            int share, int per_key, atomic_int *busy) {
   l->name = name;
+  l->per_key = per_key;
   l->nice = nice;
   l->share = share;
   l->busy = busy;
@@ -1091,11 +1177,11 @@ rpc_server_t *rpc_server_create(const core_config_t *cfg, struct store_pg_pool *
 
 bool rpc_server_start(rpc_server_t *s, eh_err_t *err) {
   if (!rpc__slow_start(&s->slow, "slow", (int)s->cfg->slow_workers, (int)s->cfg->slow_queue, 0, 100,
-                       &s->on_workers) ||
+                       0, &s->on_workers) ||
       !rpc__slow_start(&s->writes, "write", (int)s->cfg->write_workers, (int)s->cfg->write_queue,
-                       (int)s->cfg->write_nice, (int)s->cfg->write_share, &s->on_workers) ||
+                       (int)s->cfg->write_nice, (int)s->cfg->write_share, 0, &s->on_workers) ||
       !rpc__slow_start(&s->claims, "claim", (int)s->cfg->claim_workers, (int)s->cfg->claim_queue, 0,
-                       100, &s->on_workers))
+                       100, (int)s->cfg->claim_per_key, &s->on_workers))
     return eh_err_set(err, EH_INTERNAL, NULL, "无法创建工作线程", "cannot start a worker thread");
   rpc_health_start(s->pg);
   s->sweeper = rpc_sweeper_start(s->pg, s->cfg);

@@ -100,6 +100,9 @@ static const char SQL_SLOT_GET[] = "SELECT " SLOT_COLS(
     "$2") ","
           " (SELECT count(*) FROM booking_waitlist w WHERE w.slot_id = s.id AND w.state = 1), 0, 0"
           " FROM booking_slots s JOIN services sv ON sv.id = s.service_id WHERE s.id = $1::bigint";
+static const char SQL_SEATS_LEFT[] =
+    "SELECT capacity - booked, state = 1 FROM booking_slots WHERE id = $1::bigint"
+    " AND service_id = $2::bigint";
 static const char SQL_SLOT_LOCK[] = "SELECT 1 FROM booking_slots WHERE id = $1::bigint FOR UPDATE";
 
 static const char SQL_SLOT_INSERT[] =
@@ -471,6 +474,17 @@ bool store_booking_slot_get(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, 
   *found = store_rows_count(r) == 1;
   if (*found)
     slots_read_extra(r, 0, out);
+  return true;
+}
+
+bool store_booking_seats_left(arena_t *a, store_pg_conn_t *conn, int64_t slot_id,
+                              int64_t service_id, int *left, bool *open, eh_err_t *err) {
+  const char *p[] = {i64(a, slot_id), i64(a, service_id)};
+  store_rows_t *r = store_pg_exec(a, conn, SQL_SEATS_LEFT, 2, p, err);
+  if (r == NULL)
+    return false;
+  *open = store_rows_count(r) == 1 && b_of(r, 0, 1);
+  *left = *open ? (int)store_rows_int64(r, 0, 0) : 0;
   return true;
 }
 

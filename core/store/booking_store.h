@@ -115,6 +115,10 @@ bool store_booking_slots(arena_t *a, store_pg_conn_t *conn, int64_t service_id, 
                          store_booking_slot_t **out, size_t *n, eh_err_t *err);
 bool store_booking_slot_get(arena_t *a, store_pg_conn_t *conn, int64_t slot_id, bool lock,
                             const char *tz, store_booking_slot_t *out, bool *found, eh_err_t *err);
+/* The seats of an open slot of the service not taken by a committed booking (no lock: what a
+ * Redis count starts from); *open false when the slot is closed, gone or not the service's. */
+bool store_booking_seats_left(arena_t *a, store_pg_conn_t *conn, int64_t slot_id,
+                              int64_t service_id, int *left, bool *open, eh_err_t *err);
 /* ALREADY_EXISTS when the service has a slot with that start and location. */
 bool store_booking_slot_insert(arena_t *a, store_pg_conn_t *conn, int64_t service_id,
                                int64_t account_id, const char *day, const char *start,
@@ -227,12 +231,13 @@ int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t serv
 /* Gives a taken ticket back (the claim did not take a seat). */
 void store_booking_ticket_return(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
                                  int64_t slot_id);
-/* Sets the count PostgreSQL just saw (seats left) when Redis has none; with `overwrite`,
+/* Sets the count PostgreSQL just saw (seats left: store_booking_seats_left, or what a claim
+ * left) when Redis has none; with `overwrite`,
  * replaces any count (a claim found the slot full). Expires after a few seconds, so a count
  * that went wrong (a replica died holding tickets) mends itself. */
 void store_booking_ticket_seed(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
                                int64_t slot_id, int remaining, bool overwrite);
-/* Forgets the count (seats came back: cancel, resize, reopen); the next claim re-seeds it. */
+/* Forgets the count (seats came back: cancel, resize, reopen); the next attempt re-seeds it. */
 void store_booking_ticket_forget(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
                                  int64_t slot_id);
 

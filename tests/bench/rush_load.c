@@ -7,7 +7,9 @@
  * i (token line i % ntokens) sends its first request at a random moment in [0, spread), the next
  * ones after a random think time. Latency: first byte written to last byte read. Loopback only.
  * --out gets counts, percentiles, the statuses and up to 5 bodies of "other" answers (status 0 is
- * a connection error) and the booked ids; stdout one summary line.
+ * a connection error) and the booked ids; stdout one summary line. --trace F (optional) gets one
+ * line per answer: when it was sent (µs since the start), its latency (µs), its HTTP status and
+ * its kind (ok, full, other), to see where in a rush the slow answers fall.
  * Exit status: 0 when the run completed, 2 on bad usage, 1 on a setup failure.
  */
 #include <errno.h>
@@ -62,6 +64,7 @@ static struct {
   char samples[NSAMPLES][SAMPLE_BYTES];
   size_t sample_len[NSAMPLES];
   char **ids;
+  FILE *trace;
 } G = {.first_ok = -1, .last_ok = -1};
 
 static int64_t now_us(void) {
@@ -236,12 +239,16 @@ static void on_response(client_t *c, int status, const char *body, size_t blen, 
   int64_t now = now_us();
   uint64_t lat = (uint64_t)(now - c->t_sent);
   G.lat[L_ALL][G.nlat[L_ALL]++] = lat;
+  int full = status == 429 && memmem(body, blen, FULL_MARK, sizeof FULL_MARK - 1);
+  if (G.trace)
+    fprintf(G.trace, "%" PRId64 " %" PRIu64 " %d %s\n", c->t_sent - G.t0, lat, status,
+            status == 200 ? "ok" : full ? "full" : "other");
   if (status == 200) {
     G.lat[L_OK][G.nlat[L_OK]++] = lat;
     G.first_ok = G.first_ok < 0 ? now - G.t0 : G.first_ok;
     G.last_ok = now - G.t0;
     take_id(body, blen);
-  } else if (status == 429 && memmem(body, blen, FULL_MARK, sizeof FULL_MARK - 1)) {
+  } else if (full) {
     G.lat[L_FULL][G.nlat[L_FULL]++] = lat;
   } else {
     add_other(status, body, blen);
@@ -354,7 +361,7 @@ static void usage(const char *why, const char *what) {
   fprintf(stderr,
           "rush_load: %s%s\nusage: rush_load --host H --port P --tokens F --path /P "
           "--clients N --attempts N --spread-ms MS\n  --think-min-ms MS --think-max-ms MS "
-          "--out F.json [--body '{}'] [--timeout-ms 30000] [--raise-nofile]\n",
+          "--out F.json [--body '{}'] [--timeout-ms 30000] [--raise-nofile] [--trace F]\n",
           why, what);
   exit(2);
 }
@@ -362,28 +369,29 @@ static void usage(const char *why, const char *what) {
 int main(int argc, char **argv) {
   static const char *names[] = {"--host",      "--port",         "--tokens",       "--path",
                                 "--out",       "--body",         "--clients",      "--attempts",
-                                "--spread-ms", "--think-min-ms", "--think-max-ms", "--timeout-ms"};
+                                "--spread-ms", "--think-min-ms", "--think-max-ms", "--timeout-ms",
+                                "--trace"};
   static const long lo[] = {1, 1, 0, 0, 0, 1},
                     hi[] = {100000, 1000, 600000, 600000, 600000, 600000};
-  const char *val[12] = {[5] = "{}", [11] = "30000"};
+  const char *val[13] = {[5] = "{}", [11] = "30000", [12] = ""};
   long num[6];
   int raise = 0, k;
   for (int i = 1; i < argc; i++) {
-    for (k = 0; k < 12 && strcmp(argv[i], names[k]);)
+    for (k = 0; k < 13 && strcmp(argv[i], names[k]);)
       k++;
     if (!strcmp(argv[i], "--raise-nofile"))
       raise = 1;
-    else if (k == 12 || i + 1 == argc)
+    else if (k == 13 || i + 1 == argc)
       usage("unknown option or missing value: ", argv[i]);
     else
       val[k] = argv[++i];
   }
-  for (k = 0; k < 12; k++) {
+  for (k = 0; k < 13; k++) {
     char *end;
     if (!val[k])
       usage("missing ", names[k]);
     errno = 0;
-    if (k >= 6 && ((num[k - 6] = strtol(val[k], &end, 10)) < lo[k - 6] || num[k - 6] > hi[k - 6] ||
+    if (k >= 6 && k < 12 && ((num[k - 6] = strtol(val[k], &end, 10)) < lo[k - 6] || num[k - 6] > hi[k - 6] ||
                    errno || end == val[k] || *end))
       usage("out of range: ", names[k]);
   }
@@ -445,11 +453,16 @@ int main(int argc, char **argv) {
   if (rl.rlim_cur < (rlim_t)nclients + 16)
     fprintf(stderr, "rush_load: warning: RLIMIT_NOFILE %llu is below clients + 16\n",
             (unsigned long long)rl.rlim_cur);
+  if (val[12][0] && !(G.trace = fopen(val[12], "w")))
+    return fprintf(stderr, "rush_load: cannot write %s: %s\n", val[12], strerror(errno)), 1;
   if ((G.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
     return perror("rush_load: epoll_create1"), 1;
 
   srand48(42);
   G.t0 = now_us();
+  if (G.trace)
+    fprintf(G.trace, "# start %" PRId64 " (CLOCK_MONOTONIC, µs); sent_us latency_us status kind\n",
+            G.t0);
   G.remaining = nclients;
   for (int i = 0; i < nclients; i++) {
     G.cl[i].fd = -1;
@@ -501,8 +514,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < G.nids; i++)
     json_str(of, G.ids[i], strlen(G.ids[i]), i > 0);
   fputs("]}\n", of);
-  if (fclose(of) != 0)
-    return perror("rush_load: writing --out"), 1;
+  if (fclose(of) != 0 || (G.trace && fclose(G.trace) != 0))
+    return perror("rush_load: writing --out or --trace"), 1;
   printf("rush_load: clients=%d sent=%ld ok=%zu full=%zu other=%ld timeouts=%ld reconnects=%ld "
          "elapsed=%.2fs ok_p50=%.1fms ok_p99=%.1fms full_p50=%.1fms full_p99=%.1fms\n",
          nclients, G.sent, G.nlat[L_OK], G.nlat[L_FULL], G.other, G.timeouts, G.reconnects, elapsed,

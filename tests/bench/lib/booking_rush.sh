@@ -68,7 +68,8 @@ for r in $(seq "$ROUNDS"); do
   "$RUSH_BIN" --host 127.0.0.1 --port "$GATEWAY_PORT" --tokens "$TOKENS" \
     --path "/api/v1/services/rush-http-$r/slots/$(slot_of "rush-http-$r"):book" --clients "$CLIENTS" \
     --attempts "$ATTEMPTS" --spread-ms "$SPREAD" --think-min-ms "$THINK_MIN" --think-max-ms "$THINK_MAX" \
-    --timeout-ms 30000 --raise-nofile --out "$BENCH_TMP/rush-$r.json" >&2 || bench_die "rush_load failed"
+    --timeout-ms 30000 --raise-nofile --out "$BENCH_TMP/rush-$r.json" --trace "$BENCH_TMP/trace-$r.txt" >&2 ||
+    bench_die "rush_load failed"
   cpu1=$(bench_cpu_ticks "$CORE_PID" "$GATEWAY_PID")
   echo "$((cpu1 - cpu0))" >"$BENCH_TMP/cpu-$r.txt"
   $PY "$BENCH_LIB/booking_rush.py" audit "$PG_DSN" "rush-http-$r" "$BENCH_TMP/rush-$r.json" >"$BENCH_TMP/audit-http-$r.json"
