@@ -41,7 +41,7 @@ const cfg_entry_t core_config_table[] = {
      0},
     {"claim_queue", CFG_INT, F(claim_queue), 1, 100000, "4096",
      "such continuations that may queue for those threads (beyond: the worker runs it)", 0},
-    {"claim_per_key", CFG_INT, F(claim_per_key), 0, 1024, "2",
+    {"claim_per_key", CFG_INT, F(claim_per_key), 0, 1024, "1",
      "continuations of one key (bookings of one slot) run at once, the rest waiting in turn "
      "(0: no limit)",
      0},

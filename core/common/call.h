@@ -88,8 +88,8 @@ typedef struct call {
   void (*then)(struct call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
                eh_err_t *err);
   void *then_ud;
-  /* Continuations with the same non-zero key (a booking's slot) run at most claim_per_key at a
-   * time, in arrival order (core/rpc/server.c). */
+  /* Continuations with the same non-zero key (a booking's slot) run at most claim_per_key (1) at
+   * a time, in arrival order (core/rpc/server.c). */
   int64_t then_key;
   struct store_pg_pool *pg;
   struct store_redis_pool *redis;

@@ -169,6 +169,13 @@ static void book_slot_claim(call_t *call, const ProtobufCMessage *req, ProtobufC
   arena_t *a = call->arena;
   const book_claim_t *k = call->then_ud;
   book_ctx_t c = {.call = call, .slot_id = k->slot_id, .service_id = k->svc.id};
+  if (call_ms_left(call) <= 0) {
+    /* Its turn came after the caller stopped waiting: no seat for someone who is gone. */
+    if (k->ticket == 1)
+      store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);
+    eh_err_set(err, EH_DEADLINE, NULL, "请求超时，请重试", "the request timed out; try again");
+    return;
+  }
   if (!forms__claim_now(call, c.slot_id, c.service_id, &c.booking, &c.remaining, &c.facts, err)) {
     if (k->ticket == 1)
       store_booking_ticket_return(a, call->redis, c.service_id, c.slot_id);

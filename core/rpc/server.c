@@ -18,10 +18,10 @@
  * A handler may also finish on the claim lane (call_t.then): a booking takes its seat's ticket
  * on the worker and waits for the seat's row lock on a claim thread, so in a rush the workers
  * stay free to answer "full" at once. Continuations with the same key (call_t.then_key: the
- * slot) run at most claim_per_key at a time, in arrival order, the rest waiting in the lane
+ * slot) run at most claim_per_key (1) at a time, in arrival order, the rest waiting in the lane
  * without a thread or a database connection: on one row, PostgreSQL books several times
- * faster with one or two claims at the row lock than with eight queued on it (the waiters'
- * wake-ups cost it more than the bookings), and the other connections stay free for the rest.
+ * faster with one claim at the row lock than with eight queued on it (the waiters' wake-ups
+ * cost it more than the bookings), and the other connections stay free for the rest.
  * A call's batches may then start on a slow-lane thread; its completions still arrive on its
  * worker's queue, which is the only place the call is freed.
  * Streams (health Watch, reflection) never block: they are small state machines driven by
@@ -63,6 +63,7 @@
 #include "core/rpc/meta.h"
 #include "core/rpc/methods.h"
 #include "core/rpc/reflection.h"
+#include "core/rpc/turns.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
 
@@ -121,7 +122,6 @@ struct rpc_ctx {
   bool active;            /* counted in rpc_server.active until freed */
   struct rpc_unary *cont; /* a handler's continuation queued for the claim lane (call_t.then) */
   int64_t lane_key;       /* its call_t.then_key (0: none) */
-  rpc_ctx_t *next_wait;   /* the next continuation waiting for the same key */
   bool close_pending;     /* a RECV_CLOSE_ON_SERVER batch is already started */
   /* Watch */
   rpc_ctx_t *next_watch;
@@ -139,20 +139,10 @@ struct rpc_worker {
   rpc_ctx_t *watches;
 };
 
-/* A key whose continuations run on a lane now: how many, and those waiting for their turn. */
-typedef struct rpc_lane_key {
-  struct rpc_lane_key *next;
-  int64_t key;
-  int running;
-  rpc_ctx_t *wait_head, *wait_tail;
-} rpc_lane_key_t;
-
-#define RPC_LANE_KEY_BUCKETS 256
-
 /* Threads that run the handlers of one lane (RPC_METHOD_SLOW: logins; RPC_METHOD_WRITE_LANE:
  * multi-statement writes such as approvals' actions; the claim lane: continuations), fed by the
- * workers through a bounded ring of what may run now; a keyed continuation beyond its key's
- * `per_key` waits on its key instead (counted in len, not in the ring). */
+ * workers through a bounded ring of what may run now; a keyed continuation whose key has no
+ * room waits for its turn in `turns` instead (counted in len, not in the ring). */
 typedef struct rpc_slow_lane {
   const char *name;
   pthread_mutex_t mu;
@@ -160,8 +150,7 @@ typedef struct rpc_slow_lane {
   rpc_ctx_t **ring;
   int cap, head, nready; /* the ring: calls a thread may take now */
   int len;               /* queued in all: the ring and the keys' waiting lists (at most cap) */
-  int per_key;           /* keyed continuations of one key running at once (0: no limit) */
-  rpc_lane_key_t *keys[RPC_LANE_KEY_BUCKETS];
+  rpc_turns_t *turns;    /* keyed continuations take turns (config claim_per_key); NULL: none */
   pthread_t *threads;
   int nthreads;
   int nice;  /* the threads' nice value (Linux: per thread); 0 keeps the process's */
@@ -589,58 +578,10 @@ static void rpc__lane_ready(rpc_slow_lane_t *l, rpc_ctx_t *c) {
   pthread_cond_signal(&l->cv);
 }
 
-static rpc_lane_key_t **rpc__lane_key_slot(rpc_slow_lane_t *l, int64_t key) {
-  rpc_lane_key_t **k = &l->keys[(uint64_t)key % RPC_LANE_KEY_BUCKETS];
-  while (*k != NULL && (*k)->key != key)
-    k = &(*k)->next;
-  return k;
-}
-
-/* Under l->mu: a keyed continuation runs now if its key has room, else waits on its key. */
+/* Under l->mu: a keyed continuation runs now if its key has room, else waits for its turn. */
 static void rpc__lane_admit(rpc_slow_lane_t *l, rpc_ctx_t *c) {
-  if (c->lane_key == 0 || l->per_key <= 0) {
+  if (l->turns == NULL || rpc_turns_admit(l->turns, c->lane_key, c))
     rpc__lane_ready(l, c);
-    return;
-  }
-  rpc_lane_key_t **slot = rpc__lane_key_slot(l, c->lane_key), *k = *slot;
-  if (k == NULL) {
-    if ((k = calloc(1, sizeof(*k))) == NULL)
-      abort();
-    k->key = c->lane_key;
-    *slot = k;
-  }
-  if (k->running < l->per_key) {
-    k->running++;
-    rpc__lane_ready(l, c);
-    return;
-  }
-  c->next_wait = NULL;
-  if (k->wait_tail != NULL)
-    k->wait_tail->next_wait = c;
-  else
-    k->wait_head = c;
-  k->wait_tail = c;
-}
-
-/* Under l->mu: a continuation of `key` finished; the next one waiting for it may run. */
-static void rpc__lane_key_done(rpc_slow_lane_t *l, int64_t key) {
-  if (key == 0 || l->per_key <= 0)
-    return;
-  rpc_lane_key_t **slot = rpc__lane_key_slot(l, key), *k = *slot;
-  if (k == NULL)
-    return;
-  rpc_ctx_t *next = k->wait_head;
-  if (next != NULL) {
-    k->wait_head = next->next_wait;
-    if (k->wait_head == NULL)
-      k->wait_tail = NULL;
-    rpc__lane_ready(l, next);
-    return;
-  }
-  if (--k->running <= 0) {
-    *slot = k->next;
-    free(k);
-  }
 }
 
 /* On the worker: queue c for a thread of lane l, or refuse it at once when the lane is full. */
@@ -691,14 +632,17 @@ static void *rpc__slow_main(void *arg) {
   if (l->nice != 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), l->nice) != 0)
     LOG_WARN("rpc", "could not lower the %s lane's priority errno=%d", l->name, errno);
   pthread_mutex_lock(&l->mu);
+  rpc_ctx_t *c = NULL; /* the next of the key this thread just ran, if one waited */
   for (;;) {
-    while (l->nready == 0 && !l->stop)
-      pthread_cond_wait(&l->cv, &l->mu);
-    if (l->nready == 0)
-      break; /* stopping and nothing this thread may take (a key's next comes after its run) */
-    rpc_ctx_t *c = l->ring[l->head];
-    l->head = (l->head + 1) % l->cap;
-    l->nready--;
+    if (c == NULL) {
+      while (l->nready == 0 && !l->stop)
+        pthread_cond_wait(&l->cv, &l->mu);
+      if (l->nready == 0)
+        break; /* stopping and nothing this thread may take (a key's next comes after its run) */
+      c = l->ring[l->head];
+      l->head = (l->head + 1) % l->cap;
+      l->nready--;
+    }
     l->len--;
     bool stop = l->stop;
     int64_t key = c->lane_key; /* c may be freed once answered */
@@ -730,7 +674,9 @@ static void *rpc__slow_main(void *arg) {
       }
     }
     pthread_mutex_lock(&l->mu);
-    rpc__lane_key_done(l, key);
+    /* The key's next in line runs on this thread at once: no hand-over to another thread (a
+     * wake-up per booking), so the row lock waits for nobody between two claims. */
+    c = l->turns != NULL ? rpc_turns_done(l->turns, key) : NULL;
   }
   pthread_mutex_unlock(&l->mu);
   return NULL;
@@ -739,7 +685,8 @@ static void *rpc__slow_main(void *arg) {
 static bool rpc__slow_start(rpc_slow_lane_t *l, const char *name, int nthreads, int cap, int nice,
                             int share, int per_key, atomic_int *busy) {
   l->name = name;
-  l->per_key = per_key;
+  if (per_key > 0 && (l->turns = rpc_turns_create(per_key)) == NULL)
+    abort();
   l->nice = nice;
   l->share = share;
   l->busy = busy;
@@ -1318,6 +1265,7 @@ void rpc_server_destroy(rpc_server_t *s) {
     }
     free(lanes[i]->ring);
     free(lanes[i]->threads);
+    rpc_turns_destroy(lanes[i]->turns);
   }
   if (s->shutdown_cq) {
     grpc_completion_queue_shutdown(s->shutdown_cq);

@@ -225,7 +225,8 @@ bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int 
 
 /* Tickets are kept per service and slot (a sold-out answer never tells about a slot of a service
  * the caller was not let into). Takes a ticket of the slot: 1 taken, 0 none left (sold out), -1
- * unknown (no count in Redis: ask PostgreSQL). Redis down: err set (the caller asks PostgreSQL). */
+ * unknown (no count in Redis: seed one from store_booking_seats_left). Redis down: err set (the
+ * caller asks PostgreSQL). */
 int store_booking_ticket_take(arena_t *a, store_redis_pool_t *pool, int64_t service_id,
                               int64_t slot_id, eh_err_t *err);
 /* Gives a taken ticket back (the claim did not take a seat). */

@@ -149,6 +149,13 @@ def env_or(name):
     return env(name)
 
 
+def redis_cli(*args):
+    """One command to the test set-up's Redis (redis-cli); its answer as text."""
+    r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", env("EHALL_TEST_REDIS_PORT")]
+                       + [str(a) for a in args], capture_output=True, check=True)
+    return r.stdout.decode().strip()
+
+
 # --- a private PostgreSQL cluster -------------------------------------------------------------
 
 PG_BIN = "/usr/lib/postgresql/15/bin"

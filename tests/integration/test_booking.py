@@ -1,6 +1,7 @@
 """test_booking.py — appointment booking against the real core, gateway, PostgreSQL and Redis:
-book, sold out (from PostgreSQL and from the Redis tickets), the waitlist promoted by a
-cancellation and by a larger capacity, per-person limits, reschedule (a full target leaves
+book, sold out (from PostgreSQL and from the Redis tickets, whose count the first attempt seeds
+from PostgreSQL), the waitlist promoted by a cancellation and by a larger capacity, per-person
+limits, reschedule (a full target leaves
 the old booking), cut-offs, slots generated from weekly templates around holidays and closed
 days, resize never below what is booked, closing, check-in, the .ics file, idempotent booking,
 bad input naming its fields with nothing saved, who may see and change what, and the gateway
@@ -378,6 +379,46 @@ class BookingTest(Refusals, unittest.TestCase):
         self.refused(SC.RESOURCE_EXHAUSTED, c.book, code, s.id, b)  # the count is now 0
         e = self.refused(SC.NOT_FOUND, c.book, other, s.id, b)
         self.assertEqual(fields(e), ["slot_id"])
+
+    def test_first_attempt_seeds_the_count_from_postgresql(self):
+        """With no count in Redis, an attempt counts the seats PostgreSQL has committed, keeps
+        that count (less its own ticket) and books; a seat taken meanwhile elsewhere is counted
+        at the next seeding; none left is answered from the count."""
+        c = self.c
+        code = c.bookable()
+        s = c.slot(code, capacity=3)
+        svc = psql(c.dsn, "SELECT id FROM services WHERE code = :'v1'", code)[0][0]
+        key = f"ehall:booking:tickets:{svc}:{s.id}"
+        self.assertEqual(harness.redis_cli("EXISTS", key), "0")
+        _, a = self.student()
+        c.book(code, s.id, a)
+        self.assertEqual(harness.redis_cli("GET", key), "2")
+        self.assertLessEqual(int(harness.redis_cli("TTL", key)), 5)
+        # The count is seeded before the claim: a first attempt refused for the person's own
+        # limit (one live booking) still leaves the whole count, its ticket given back.
+        s3 = c.slot(code, start="15:00", end="15:30", capacity=3)
+        e = self.refused(SC.RESOURCE_EXHAUSTED, c.book, code, s3.id, a)
+        self.assertEqual(fields(e), ["quota"])
+        self.assertEqual(harness.redis_cli("GET", f"ehall:booking:tickets:{svc}:{s3.id}"), "3")
+        # A seat PostgreSQL gave away without Redis knowing (capacity lowered by hand, the count
+        # forgotten as a resize would): the next attempt counts again.
+        psql(c.dsn, "UPDATE booking_slots SET capacity = 2 WHERE id = :'v1'", s.id)
+        harness.redis_cli("DEL", key)
+        _, b = self.student()
+        c.book(code, s.id, b)
+        self.assertEqual(harness.redis_cli("GET", key), "0")
+        _, d = self.student()
+        e = self.refused(SC.RESOURCE_EXHAUSTED, c.book, code, s.id, d)
+        self.assertIn("已约满", e.details())
+        self.assertEqual(c.slot_row(s.id), ["2", "2", "2"])
+        # A closed slot is never counted: the claim names the reason.
+        s2 = c.slot(code, start="11:00", end="11:30", capacity=3)
+        c.badmin.UpdateSlot(self.pb.UpdateSlotRequest(slot_id=s2.id,
+                                                      state=self.pb.SLOT_STATE_CLOSED),
+                            metadata=c.d_md, timeout=10)
+        e = self.refused(SC.FAILED_PRECONDITION, c.book, code, s2.id, d)
+        self.assertIn("停止预约", e.details())
+        self.assertEqual(harness.redis_cli("EXISTS", f"ehall:booking:tickets:{svc}:{s2.id}"), "0")
 
     def test_service_must_take_appointments_and_be_offered(self):
         c, pb = self.c, self.pb

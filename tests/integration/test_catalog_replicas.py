@@ -4,7 +4,6 @@ through every other at once (the Redis mirror of the catalogue's generation is r
 the commit, and every read compares its snapshot with it). With the mirror gone from Redis a
 core reads the generation from PostgreSQL and sets the mirror again.
 """
-import subprocess
 import unittest
 
 import grpc
@@ -14,9 +13,7 @@ from catalog_fixtures import Cat, Refusals
 
 
 def redis(*args):
-    r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", harness.env("EHALL_TEST_REDIS_PORT")]
-                       + [str(a) for a in args], capture_output=True, check=True)
-    return r.stdout.decode().strip()
+    return harness.redis_cli(*args)
 
 
 class CatalogReplicasTest(Refusals, unittest.TestCase):

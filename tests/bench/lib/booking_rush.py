@@ -103,13 +103,15 @@ def summary(argv):
     """The markdown table of the rounds in DIR (medians), exit 1 when an audit found a wrong booking."""
     d = argv[0]
     rounds, tck, clients, attempts, seats, spread, workers, pgc = (int(x) for x in argv[1:9])
-    R = []
+    R, ONE = [], []
     for r in range(1, rounds + 1):
         run = json.load(open(f"{d}/rush-{r}.json"))
         h = json.load(open(f"{d}/audit-http-{r}.json"))
         s = json.load(open(f"{d}/audit-sql-{r}.json"))
+        one = json.load(open(f"{d}/audit-one-{r}.json"))
         cpu = int(open(f"{d}/cpu-{r}.txt").read())
         R.append((run, h, s, cpu))
+        ONE.append(one)
 
     def ms(us):
         return f"{us / 1000:.1f} ms"
@@ -131,6 +133,12 @@ def summary(argv):
     print(f"| committed bookings/s | gateway + core **{med([h['bookings_per_s'] for _, h, _, _ in R]):,.0f}** "
           f"vs pgbench (same SQL, {pgc} clients) {med([s['bookings_per_s'] for _, _, s, _ in R]):,.0f} → "
           f"**{med(ratios):.2f}×** (rounds {', '.join(f'{x:.2f}' for x in ratios)}; goal ≥ 0.8) |")
+    ones = [h["bookings_per_s"] / o["bookings_per_s"] if o["bookings_per_s"] else 0
+            for (_, h, _, _), o in zip(R, ONE)]
+    print(f"| the same against pgbench with 1 client offered the rush's arrival rate "
+          f"({clients * 1000 // spread:,}/s; one claim at a time, as the core runs one slot's; "
+          f"no goal) | {med([o['bookings_per_s'] for o in ONE]):,.0f} → **{med(ones):.2f}×** (rounds "
+          f"{', '.join(f'{x:.2f}' for x in ones)}) |")
     print(f"| booked answers | p50 {ms(med([run['lat_ok_us']['p50'] for run, _, _, _ in R]))}, "
           f"p99 {ms(med([run['lat_ok_us']['p99'] for run, _, _, _ in R]))} |")
     print(f"| sold-out answers | p50 {ms(med([run['lat_full_us']['p50'] for run, _, _, _ in R]))}, "
@@ -139,7 +147,7 @@ def summary(argv):
     cpu = med([c / tck * 1e6 / max(1, run["attempts_sent"]) for run, _, _, c in R])
     print(f"| CPU (core + gateway) | {cpu:.0f} µs per attempt |")
     bad = sum(h["oversold"] + h["doubled"] + h["acked_missing"] + s["oversold"] + s["doubled"]
-              for _, h, s, _ in R)
+              for _, h, s, _ in R) + sum(o["oversold"] + o["doubled"] for o in ONE)
     return 1 if bad else 0
 
 

@@ -1,8 +1,9 @@
 -- booking_rush_data.sql — the booking rush's world, loaded into its PRIVATE database: a
--- university with one department, for each round r two published booking services
--- (rush-http-r for the clients through the gateway, rush-sql-r for pgbench running the same
--- claim statement; a service per round, since each student may hold one booking of a
--- service), one :seats-seat slot of each tomorrow at 10:00 (hall time), and 2,000 students
+-- university with one department, for each round r three published booking services
+-- (rush-http-r for the clients through the gateway, rush-sql-r and rush-one-r for pgbench
+-- running the same claim statement with 8 clients and with 1; a service per round, since each
+-- student may hold one booking of a service), one :seats-seat slot of each tomorrow at 10:00
+-- (hall time), and 2,000 students
 -- whose password hashes carry :'hash' (a cheap PBKDF2 cost, read from each hash at login).
 -- psql variables: hash, seats, rounds.
 BEGIN;
@@ -13,7 +14,7 @@ VALUES (1, 'BU', '压测大学', 'Benchmark University', 1, NULL, ARRAY[1]::bigi
 
 INSERT INTO services (code, owner_unit_id, state, published_at)
 SELECT kind || '-' || r, 2, 2, now()
-FROM generate_series(1, :rounds) AS r, (VALUES ('rush-http'), ('rush-sql')) AS k(kind);
+FROM generate_series(1, :rounds) AS r, (VALUES ('rush-http'), ('rush-sql'), ('rush-one')) AS k(kind);
 
 INSERT INTO service_versions (service_id, version, state, name, guide, published_at)
 SELECT id, 1, 2, '心理咨询预约' || id, jsonb_build_object(
