@@ -542,15 +542,26 @@ void forms_list_holidays(call_t *call, const ProtobufCMessage *req, ProtobufCMes
 typedef struct {
   call_t *call;
   const Ehall__Forms__V1__SaveHolidayRequest *in;
+  int closed, with_bookings;
 } holiday_ctx_t;
 
+/* A holiday closes that day's slots nobody booked (generated before the holiday was known);
+ * slots with bookings stay open and are counted, for their staff to move or cancel. */
 static bool holiday_tx(arena_t *a, store_pg_conn_t *conn, void *ud, eh_err_t *err) {
   holiday_ctx_t *c = ud;
   const Ehall__Forms__V1__SaveHolidayRequest *in = c->in;
+  bool holiday = !in->remove && !in->workday;
+  c->closed = c->with_bookings = 0;
   return store_booking_holiday_put(a, conn, in->day, in->workday, in->name, in->remove,
                                    c->call->principal.account_id, err) &&
+         (!holiday || store_booking_holiday_close_slots(a, conn, in->day, forms__tz(c->call),
+                                                        &c->closed, &c->with_bookings, err)) &&
          audit_append_tx(c->call, a, conn, AUDIT_BOOKING_HOLIDAY,
-                         arena_printf(a, "day:%s", in->day), NULL, err);
+                         arena_printf(a, "day:%s", in->day),
+                         holiday ? arena_printf(a, "{\"slots_closed\":%d,\"slots_with_bookings\":%d}",
+                                                c->closed, c->with_bookings)
+                                 : NULL,
+                         err);
 }
 
 void forms_save_holiday(call_t *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -576,5 +587,7 @@ void forms_save_holiday(call_t *call, const ProtobufCMessage *req, ProtobufCMess
   m->day = c.in->day;
   m->workday = c.in->remove ? false : c.in->workday;
   m->name = c.in->remove ? (char *)"" : (char *)name;
+  m->slots_closed = c.closed;
+  m->slots_with_bookings = c.with_bookings;
   *resp = &m->base;
 }

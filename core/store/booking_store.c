@@ -248,6 +248,14 @@ static const char SQL_HOLIDAY_PUT[] =
     " workday = EXCLUDED.workday, name = EXCLUDED.name, updated_by = EXCLUDED.updated_by,"
     " updated_at = now()";
 static const char SQL_HOLIDAY_DELETE[] = "DELETE FROM hall_calendar WHERE day = $1::date";
+/* A holiday's open slots: those without a live booking closed, those with one counted. */
+static const char SQL_HOLIDAY_CLOSE_SLOTS[] =
+    "WITH d AS (SELECT s.id, EXISTS (SELECT 1 FROM bookings k WHERE k.slot_id = s.id"
+    "  AND k.state IN (1, 2, 3)) AS booked FROM booking_slots s"
+    "  WHERE s.state = 1 AND (s.starts_at AT TIME ZONE $2)::date = $1::date FOR UPDATE OF s),"
+    " c AS (UPDATE booking_slots s SET state = 2, updated_at = now() FROM d"
+    "  WHERE s.id = d.id AND NOT d.booked RETURNING s.id)"
+    " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM d WHERE d.booked)";
 static const char SQL_TODAY[] =
     "SELECT to_char((now() AT TIME ZONE $1)::date + $2::int, 'YYYY-MM-DD')";
 
@@ -761,6 +769,18 @@ bool store_booking_holiday_put(arena_t *a, store_pg_conn_t *conn, const char *da
   }
   const char *p[] = {day, workday ? "true" : "false", name, i64(a, account_id)};
   return store_pg_exec(a, conn, SQL_HOLIDAY_PUT, 4, p, err) != NULL;
+}
+
+bool store_booking_holiday_close_slots(arena_t *a, store_pg_conn_t *conn, const char *day,
+                                       const char *tz, int *closed, int *with_bookings,
+                                       eh_err_t *err) {
+  const char *p[] = {day, tz};
+  store_rows_t *r = store_pg_exec(a, conn, SQL_HOLIDAY_CLOSE_SLOTS, 2, p, err);
+  if (r == NULL)
+    return false;
+  *closed = (int)store_rows_int64(r, 0, 0);
+  *with_bookings = (int)store_rows_int64(r, 0, 1);
+  return true;
 }
 
 bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int plus_days,

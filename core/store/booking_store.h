@@ -216,6 +216,11 @@ bool store_booking_holidays(arena_t *a, store_pg_conn_t *conn, const char *from_
                             eh_err_t *err);
 bool store_booking_holiday_put(arena_t *a, store_pg_conn_t *conn, const char *day, bool workday,
                                const char *name, bool remove, int64_t account_id, eh_err_t *err);
+/* A day became a holiday: its open slots (starting that day in tz) with no live booking are
+ * closed (*closed), those with one are left open and counted (*with_bookings). */
+bool store_booking_holiday_close_slots(arena_t *a, store_pg_conn_t *conn, const char *day,
+                                       const char *tz, int *closed, int *with_bookings,
+                                       eh_err_t *err);
 
 /* Today in tz ("2026-12-01") and day + n. */
 bool store_booking_today(arena_t *a, store_pg_conn_t *conn, const char *tz, int plus_days,

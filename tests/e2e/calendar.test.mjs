@@ -4,7 +4,8 @@
 // calendar makes it), goes to the next month and on to the month ten months ahead (so no other
 // test's days are touched); a name too long and a day that does not exist are refused at their
 // fields and nothing is saved; a weekday becomes the holiday 校庆日 (休息日) and a Saturday a
-// make-up workday (工作日), both as the API lists them; a department admin on a phone reads the
+// make-up workday (工作日), both as the API lists them (the holiday closes a slot nobody booked
+// that day, and the page says so); a department admin on a phone reads the
 // month but is refused when saving or removing, and nothing changes; the hall admin removes both
 // days and they are ordinary again. Independent of today's date and re-runnable: the accounts are
 // the run's own, the days are picked among those not in the calendar, and what was made is removed.
@@ -165,11 +166,23 @@ test('hall calendar: month view, field errors, a holiday and a make-up workday, 
     assert.deepEqual(await listed(admin, target), before)
     await saveScreenshot(admin, 'calendar-day-error-desktop')
 
-    // ---- the weekday becomes the holiday 校庆日 ----------------------------------------------------------------
+    // ---- the weekday becomes the holiday 校庆日; a slot nobody booked that day is closed --------------------
+    // (a time of its own each run: a slot made by an earlier run on the same day stays, closed)
+    const minute = crypto.randomInt(0, 600)
+    const hhmm = (m) => `${String(8 + Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+    r = await api(admin, 'POST', '/api/v1/admin/services/counselling-appointment/slots', {
+      day: holiday, startTime: hhmm(minute), endTime: hhmm(minute + 30), location: '校历测试', capacity: 1,
+    })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    const slotId = r.json.id
     await box(admin, 'form-day').fill(holiday)
     await byId(admin, 'form-save').click()
     await cellIs(admin, holiday, false, '校庆日')
     await byId(admin, 'form-notice').waitFor({ state: 'visible' })
+    assert.match(await byId(admin, 'form-notice').innerText(), /当天 1 个无人预约的时段已关闭/)
+    r = await api(admin, 'GET', `/api/v1/admin/services/counselling-appointment/slots?fromDay=${holiday}&toDay=${holiday}`)
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    assert.equal((r.json.slots || []).find((s) => s.id === slotId)?.state, 'SLOT_STATE_CLOSED')
     assert.equal(await byId(admin, 'error-form-day').count(), 0)
     assert.equal(await byId(admin, 'form-error').count(), 0)
     assert.match(await entry(admin, holiday).innerText(), /节假日[\s\S]*校庆日/)

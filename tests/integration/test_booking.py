@@ -255,6 +255,47 @@ class BookingTest(Refusals, unittest.TestCase):
         self.assertIn("booking.slots.generate", [x[0] for x in psql(
             c.dsn, "SELECT action FROM audit_log WHERE target = :'v1'", f"service:{code}")])
 
+    def test_a_new_holiday_closes_that_days_unbooked_slots(self):
+        """Slots generated before a day became a holiday: those nobody booked are closed, those
+        with bookings stay open (their bookings kept) and are counted for their staff; other
+        days are untouched, and saving it again closes nothing more."""
+        c, pb = self.c, self.pb
+        code = c.bookable(open_days_ahead=60)
+        h = day(41)
+        free = c.slot(code, plus=41, capacity=2)
+        taken = c.slot(code, plus=41, start="11:00", end="11:30", capacity=2)
+        other = c.slot(code, plus=42, capacity=2)
+        _, a = self.student()
+        c.book(code, taken.id, a)
+
+        def states():
+            return [psql(c.dsn, "SELECT state FROM booking_slots WHERE id = :'v1'", s.id)[0][0]
+                    for s in (free, taken, other)]
+        try:
+            r = c.badmin.SaveHoliday(pb.SaveHolidayRequest(day=h, workday=False, name="临时闭馆"),
+                                     metadata=c.hall_md, timeout=10)
+            self.assertEqual((r.slots_closed, r.slots_with_bookings), (1, 1))
+            self.assertEqual(states(), ["2", "1", "1"])
+            _, b = self.student()
+            e = self.refused(SC.FAILED_PRECONDITION, c.book, code, free.id, b)
+            self.assertIn("停止预约", e.details())
+            self.assertEqual([x.slot.id for x in c.my_bookings(a).bookings], [taken.id])
+            again = c.badmin.SaveHoliday(pb.SaveHolidayRequest(day=h, workday=False,
+                                                               name="临时闭馆"),
+                                         metadata=c.hall_md, timeout=10)
+            self.assertEqual((again.slots_closed, again.slots_with_bookings), (0, 1))
+            detail = psql(c.dsn, "SELECT detail::text FROM audit_log WHERE target = :'v1'"
+                                 " ORDER BY id DESC LIMIT 1", f"day:{h}")[0][0]
+            self.assertIn('"slots_with_bookings": 1', detail)
+            # A make-up workday closes nothing and reopens nothing.
+            w = c.badmin.SaveHoliday(pb.SaveHolidayRequest(day=h, workday=True, name="调休"),
+                                     metadata=c.hall_md, timeout=10)
+            self.assertEqual((w.slots_closed, w.slots_with_bookings), (0, 0))
+            self.assertEqual(states(), ["2", "1", "1"])
+        finally:
+            c.badmin.SaveHoliday(pb.SaveHolidayRequest(day=h, remove=True),
+                                 metadata=c.hall_md, timeout=10)
+
     def test_bad_settings_name_every_field_and_save_nothing(self):
         c, pb = self.c, self.pb
         code = c.bookable()

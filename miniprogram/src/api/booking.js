@@ -346,7 +346,14 @@ export async function listServiceSlots(serviceCode, { fromDay = '', toDay = '' }
 
 export const PAGE_BOOKING_CALENDAR = '/pages/booking/calendar'
 
-const normHoliday = (d) => ({ day: str(d && d.day), workday: !!(d && d.workday === true), name: str(d && d.name) })
+// slotsClosed / slotsWithBookings: what saving a holiday did to that day's open slots.
+const normHoliday = (d) => ({
+  day: str(d && d.day),
+  workday: !!(d && d.workday === true),
+  name: str(d && d.name),
+  slotsClosed: int(d && d.slotsClosed),
+  slotsWithBookings: int(d && d.slotsWithBookings),
+})
 
 // The hall's holiday calendar: [{ day, workday, name }] (workday: a weekend day worked, 调休).
 export async function listHolidays({ fromDay = '', toDay = '' } = {}) {
@@ -359,6 +366,8 @@ export async function listHolidays({ fromDay = '', toDay = '' } = {}) {
 
 // Puts day in the calendar (hall admins only): workday false a holiday, true a weekend day
 // worked (调休上班). Field errors come back on "day" and "name"; others refuse with a message.
+// A holiday closes that day's open slots nobody booked (slotsClosed) and leaves the booked ones
+// open (slotsWithBookings) for their departments to move or cancel.
 export async function saveHoliday(day, { workday, name }) {
   return normHoliday(await apiRequest({
     method: 'PUT',
