@@ -16,6 +16,8 @@
 # Printed: committed bookings per second (the spread of the bookings' commit times in
 # PostgreSQL, for both), the ratio (goal ≥ 0.8×), and the latency of the answers: booked, and
 # sold out (goal p99 < 20 ms).
+# Each answer of round r is traced in trace-r.txt (when it was sent, its latency, its kind; kept
+# with BENCH_KEEP_TMP=1), to see where in a rush the slow ones fall.
 # Figures only; exits non-zero only when it cannot run or the audit finds a wrong booking.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
