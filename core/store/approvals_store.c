@@ -758,9 +758,10 @@ bool store_appr_list(arena_t *a, store_pg_conn_t *conn, int64_t caller,
   counts->overdue = (int)store_rows_int64(c, 0, 1);
   counts->done = (int)store_rows_int64(c, 0, 2);
   counts->cc_unread = (int)store_rows_int64(c, 0, 3);
-  int cc_all = (int)store_rows_int64(c, 0, 4);
+  /* Without filters a box's total is one of the counts, in the order of boxes[]. */
+  const int unfiltered[] = {(int)store_rows_int64(c, 0, 4), counts->todo, counts->done};
   if (*p[1] == '\0' && *p[2] == '\0' && !f->overdue_only) {
-    counts->total = box == 1 ? counts->todo : box == 2 ? counts->done : cc_all;
+    counts->total = unfiltered[box];
     return true;
   }
   store_rows_t *t = store_pg_exec(a, conn, boxes[box].total, 4, p, err);
